@@ -66,9 +66,16 @@ def get_loss(loss) -> GANLoss:
     if loss not in LOSSES: raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     return LOSSES[loss]
 
-# %% ../nbs/01_train.ipynb #1e5605e2
+# %% ../nbs/01_train.ipynb #83ea3c1e
 class Sampler:
     "Mixin for generators: `sample(n, seed=, **conditions)` from the generator's own `latent` and `forward`."
+    output_range = (-1.0, 1.0)   # images; a generator of unbounded points sets None
+
+    def finish(self, x: torch.Tensor) -> torch.Tensor:
+        "Float32 CPU copy of raw outputs, clamped to `output_range`."
+        x = x.float()
+        if self.output_range is not None: x = x.clamp(*self.output_range)
+        return x.cpu()
     def latent(self, n: int, *, generator=None, device='cpu', **conditions) -> dict:
         "Draw the keyword inputs of `forward` for `n` samples."
         raise NotImplementedError
@@ -84,7 +91,7 @@ class Sampler:
         self.eval()
         torch.backends.cudnn.deterministic = True      # cuDNN may otherwise pick non-deterministic kernels
         try:
-            out = [self(**{k: v[i:i + batch_size].to(device) for k, v in inputs.items()}).float().clamp(-1, 1).cpu()
+            out = [self.finish(self(**{k: v[i:i + batch_size].to(device) for k, v in inputs.items()}))
                    for i in range(0, n, batch_size)]
         finally: self.train(was_training); torch.backends.cudnn.deterministic = was_det
         return torch.cat(out)
@@ -318,7 +325,7 @@ def plot_history(rows: list, samples=None, smooth: int = 5):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_train.ipynb #15470097
+# %% ../nbs/01_train.ipynb #84c53700
 @contextlib.contextmanager
 def frozen(module: nn.Module):
     "Temporarily stop gradients into `module`'s parameters (inputs still get gradients)."
@@ -443,7 +450,7 @@ class Trainer:
         "Images from the fixed grid noise, on the CPU."
         G = self.generator
         was = G.training; G.eval()
-        x = G(**{k: v.to(self.device) for k, v in self.fixed_inputs.items()}).float().clamp(-1, 1).cpu()
+        x = G.finish(G(**{k: v.to(self.device) for k, v in self.fixed_inputs.items()}))
         G.train(was)
         return x
 
