@@ -28,13 +28,14 @@ import ganbook
 from .data import BatchIterator, load_mnist, user_cache_dir
 
 # %% auto #0
-__all__ = ['WEIGHTS_DIR', 'CLASSIFIER_WEIGHTS', 'EXTRACTOR_NAME', 'INCEPTION_URL', 'INCEPTION_FILE', 'MNISTClassifier',
-           'sha256_file', 'save_classifier', 'load_classifier', 'to_uint8', 'ImagesDataset', 'extract_features',
-           'predict', 'random_shift', 'classifier_accuracy', 'train_classifier', 'MNISTFeatureExtractor',
-           'register_extractor', 'resolve_device', 'fidelity_cache_dir', 'check_sample_counts', 'fidelity_metrics',
-           'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance', 'MissingWeightsError',
-           'inception_weights_path', 'fetch_inception_weights', 'derive_seed', 'condition_names', 'sample_images',
-           'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'blur', 'add_noise']
+__all__ = ['WEIGHTS_DIR', 'CLASSIFIER_WEIGHTS', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'INCEPTION_URL', 'INCEPTION_FILE',
+           'MNISTClassifier', 'sha256_file', 'save_classifier', 'load_classifier', 'to_uint8', 'ImagesDataset',
+           'extract_features', 'predict', 'random_shift', 'classifier_accuracy', 'train_classifier',
+           'MNISTFeatureExtractor', 'register_extractor', 'resolve_device', 'fidelity_cache_dir', 'check_sample_counts',
+           'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
+           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights', 'derive_seed', 'condition_names',
+           'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'blur',
+           'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
@@ -210,8 +211,9 @@ def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_
         test_accuracy=acc, test_errors=int(round((1 - acc) * len(y_test))))
     return model, record
 
-# %% ../nbs/06_evaluation.ipynb #bc58ca6b
+# %% ../nbs/06_evaluation.ipynb #e1a37857
 EXTRACTOR_NAME = 'ganbook-mnist'
+EXTRACTOR_VERSION = 1   # bump when forward() changes what it returns for the same weights
 
 class MNISTFeatureExtractor(FeatureExtractorBase):
     "torch-fidelity feature extractor built on the evaluation classifier: `'features'` and `'logits'`."
@@ -221,8 +223,8 @@ class MNISTFeatureExtractor(FeatureExtractorBase):
         self.weights_sha256 = self.classifier.weights_sha256
 
     def get_name(self) -> str:
-        "Registered name plus a weights hash, so cached features never outlive the weights that made them."
-        return f"{self.name}-{self.weights_sha256[:12]}"
+        "Registered name plus weights hash and version, so cached features never outlive the code and weights that made them."
+        return f"{self.name}-{self.weights_sha256[:12]}-v{EXTRACTOR_VERSION}"
 
     @staticmethod
     def get_provided_features_list(): return ('features', 'logits')
@@ -241,7 +243,7 @@ class MNISTFeatureExtractor(FeatureExtractorBase):
         "Tuple of the requested features for a batch (uint8 0..255 or float [-1, 1]; 1 or 3 channels)."
         x = to_uint8(x).float().div_(127.5).sub_(1.0)
         f, logits = self.classifier.features_and_logits(x)
-        out = dict(features=f.double(), logits=logits.double())   # float64: see above
+        out = dict(features=f, logits=logits)
         return tuple(out[k] for k in self.features_list)
 
 def register_extractor(name: str = EXTRACTOR_NAME, cls=MNISTFeatureExtractor):
