@@ -18,7 +18,7 @@ import torch
 
 # %% auto #0
 __all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'cmd_train', 'load_generator',
-           'cmd_sample', 'cmd_export', 'build_parser', 'main']
+           'cmd_sample', 'cmd_export', 'cmd_eval', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 def _fmt(text: str):
     return dict(formatter_class=argparse.RawDescriptionHelpFormatter, description=text)
 
-# %% ../nbs/10_cli.ipynb #38af76f1
+# %% ../nbs/10_cli.ipynb #69ea0750
 def cmd_train(a) -> int:
     "Train a chapter's model and write the run directory."
     from ganbook.train import get_device, TrainConfig
@@ -66,7 +66,7 @@ def cmd_train(a) -> int:
         config = TrainConfig.from_dict({**saved, 'epochs': a.epochs if a.epochs is not None else saved['epochs'], 'device': a.device})
     else:
         over = {k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr, lr_d=a.lr_d, seed=a.seed,
-                                       ema=a.ema, max_steps=a.max_steps).items() if v is not None}
+                                       ema=a.ema, max_steps=a.max_steps, checkpoint_every=a.checkpoint_every).items() if v is not None}
         config = mod.default_config(device=a.device, **over)
     if config.batch_size < 1 or config.epochs <= 0: raise CLIError("--batch-size and --epochs must be positive")
     prior = json.loads(run_json.read_text()) if a.resume and run_json.exists() else {}
@@ -127,7 +127,19 @@ def cmd_export(a) -> int:
     print(f"wrote {path}")
     return 0
 
-# %% ../nbs/10_cli.ipynb #e7d71279
+# %% ../nbs/10_cli.ipynb #60aa45b6
+def cmd_eval(a) -> int:
+    "Print chapter 5's metrics for a shipped model or a run."
+    from ganbook import metrics
+    G = load_generator(a.model)
+    try: r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
+    except ValueError as e: raise CLIError(str(e)) from None
+    if a.json: print(json.dumps(r))
+    else:
+        for k, v in r.items(): print(f"{k:>15}: {v:.5g}" if isinstance(v, float) else f"{k:>15}: {v}")
+    return 0
+
+# %% ../nbs/10_cli.ipynb #b8cccd1e
 def build_parser() -> argparse.ArgumentParser:
     "The `ganbook` argument parser with all subcommands."
     p = _Parser(prog='ganbook', **_fmt("ganbook: train, sample and evaluate the course's GANs.\n\n"
@@ -144,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--width', type=int, help='network width multiplier'); t.add_argument('--max-steps', type=int)
     t.add_argument('--out', help='run directory (default runs/MODEL)'); t.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
     t.add_argument('--seed', type=int); t.add_argument('--resume', action='store_true', help='continue the run in --out')
+    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
     t.set_defaults(func=cmd_train)
     s = sub.add_parser('sample', help='write a grid of samples', **_fmt(
@@ -158,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
         "into ganbook/weights unless NAME is a path.\n\nexample:\n  ganbook export runs/quickstart runs/quickstart/generator"))
     e.add_argument('run'); e.add_argument('name'); e.add_argument('--note', help='extra JSON merged into the record')
     e.set_defaults(func=cmd_export)
+    v = sub.add_parser('eval', help="chapter 5's metrics (FID, KID, IS, precision/recall)", **_fmt(
+        "Evaluate a shipped model or a run directory against the 10,000 MNIST test digits.\n\n"
+        "example:\n  ganbook eval dcgan-mnist --n 10000 --json"))
+    v.add_argument('model', metavar='CKPT_OR_NAME'); v.add_argument('--n', type=int, default=10000, help='samples to draw and compare (default 10000)')
+    v.add_argument('--seed', type=int, default=0); v.add_argument('--json', action='store_true', help='print one JSON object')
+    v.set_defaults(func=cmd_eval)
     return p
 
 def main(argv=None) -> int:
@@ -173,5 +192,5 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print('ganbook: interrupted; the last checkpoint is kept (use --resume)', file=sys.stderr); return 130
 
-# %% ../nbs/10_cli.ipynb #2d7e83d4
+# %% ../nbs/10_cli.ipynb #5d827916
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

@@ -443,9 +443,11 @@ def derive_seed(seed: int, *keys: int) -> int:
     return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0] & 0x7FFFFFFF)
 
 def condition_names(generator) -> set:
-    "Which of `labels`, `category`, `continuous` the generator's `sample` method names (its conditions)."
-    try: params = inspect.signature(generator.sample).parameters
-    except (TypeError, ValueError): return set()
+    "Which of `labels`, `category`, `continuous` the generator takes: named by its `sample`, or by its `latent` (ganbook generators)."
+    params = set()
+    for fn in (getattr(generator, 'sample', None), getattr(generator, 'latent', None)):
+        try: params |= set(inspect.signature(fn).parameters)
+        except (TypeError, ValueError): pass
     return {p for p in ('labels', 'category', 'continuous') if p in params}
 
 @torch.no_grad()

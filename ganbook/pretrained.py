@@ -18,7 +18,7 @@ from .train import CheckpointError, FORMAT, atomic_save, build_model, model_spec
 __all__ = ['WEIGHTS_FORMAT', 'CHAPTER_MODULES', 'weights_dir', 'register_architectures', 'available', 'save_weights', 'load',
            'record', 'history']
 
-# %% ../nbs/09_pretrained.ipynb #47a165b8
+# %% ../nbs/09_pretrained.ipynb #00de4ba7
 WEIGHTS_FORMAT = 'ganbook-weights/1'
 CHAPTER_MODULES = ('ganbook.vanilla', 'ganbook.dcgan', 'ganbook.cgan', 'ganbook.infogan', 'ganbook.distill')
 
@@ -34,8 +34,14 @@ def register_architectures():
             if e.name != name: raise
 
 def available() -> list[str]:
-    "Names of the shipped generators."
-    return sorted(p.name[:-len('.safetensors')] for p in weights_dir().glob('*.safetensors'))
+    "Names of the shipped generators (other shipped files, like chapter 5's classifier, are not listed)."
+    names = []
+    for p in sorted(weights_dir().glob('*.json')):
+        if p.name.endswith('.metrics.json'): continue
+        try: is_generator = 'G' in json.loads(p.read_text())
+        except ValueError: is_generator = False
+        if is_generator and p.with_suffix('.safetensors').is_file(): names.append(p.stem)
+    return names
 
 def save_weights(generator: torch.nn.Module, path, record: dict | None = None, history: list | None = None,
                  half: bool = True) -> Path:

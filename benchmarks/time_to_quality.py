@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Time to quality: FID after the same wall-clock budget, the common recipe versus ganbook's default.
+
+Both train a DCGAN on MNIST on this machine's CPU for --budget seconds (default 300), then are
+evaluated on 10,000 samples with chapter 5's metrics (ganbook-mnist extractor, seed 0) against the
+10,000 test digits; the floor is 10,000 real training digits against the same reference.
+- recipe: the seed article's DCGAN corrected to 28x28, torchvision DataLoader with per-sample
+  ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5): benchmarks/train_throughput.py's Recipe;
+- ganbook: `ganbook.dcgan.default_config()` (the same architecture, in-memory batches, EMA of G).
+Prints one JSON line. Run it on a quiet machine: the budget is wall-clock time.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_throughput import Recipe
+
+def train_for(step, budget: float) -> int:
+    "Call `step()` until `budget` seconds have passed; returns the number of steps."
+    t, n = time.perf_counter(), 0
+    while time.perf_counter() - t < budget: step(); n += 1
+    return n
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--budget', type=float, default=300); ap.add_argument('--n', type=int, default=10000)
+    ap.add_argument('--threads', type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    from ganbook.data import load_mnist, mnist_root
+    from ganbook.dcgan import DCGAN, default_config
+    from ganbook.metrics import evaluate, real_images
+    from ganbook.train import Trainer
+    floor = evaluate(real_images('train', a.n, seed=1), a.n, seed=0)['fid']
+    recipe = Recipe(64, str(mnist_root()))
+    recipe_steps = train_for(recipe.step, a.budget)
+    recipe.G.eval()
+    recipe_fid = evaluate(recipe.G, a.n, seed=0)['fid']
+    torch.manual_seed(0)
+    cfg = default_config(epochs=1000, device='cpu', sample_every=0, checkpoint_every=0, log_every=10 ** 9)
+    tr = Trainer(DCGAN(), load_mnist()[0], config=cfg, callbacks=[], progress=False)
+    batches = iter(())
+    def step():
+        nonlocal batches
+        x = next(batches, None)
+        if x is None: batches = tr.data.batches(tr.epoch); tr.epoch += 1; x = next(batches)
+        tr.train_step(x, {}); tr.step += 1
+    ganbook_steps = train_for(step, a.budget)
+    ganbook_fid = evaluate(tr.generator, a.n, seed=0)['fid']
+    print(json.dumps({'budget_s': a.budget, 'floor_fid': round(floor, 4), 'recipe_fid': round(recipe_fid, 4),
+                      'ganbook_fid': round(ganbook_fid, 4), 'recipe_ratio': round(recipe_fid / floor, 1),
+                      'ganbook_ratio': round(ganbook_fid / floor, 1), 'recipe_steps': recipe_steps,
+                      'ganbook_steps': ganbook_steps, 'n': a.n, 'threads': a.threads}))
+
+if __name__ == '__main__': main()

@@ -1,0 +1,94 @@
+"""The `ganbook` command line: help, one-line errors for bad input, crash safety, safe loading."""
+import json, os, pickle, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+import torch
+from conftest import ROOT, run
+
+GANBOOK = [sys.executable, '-m', 'ganbook.cli']
+
+def cli(*args, timeout=600):
+    return run([*GANBOOK, *map(str, args)], timeout=timeout)
+
+def one_line_error(r, text):
+    "Exit code 2, exactly one line on stderr containing `text`, no traceback."
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert len(lines) == 1 and text in lines[0] and 'Traceback' not in r.stderr, r.stderr
+
+@pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval']])
+def test_help(sub):
+    r = cli(*sub, '--help')
+    assert r.returncode == 0 and 'example:' in r.stdout, r.stdout + r.stderr
+
+def test_console_script_installed():
+    r = run(['ganbook', '--version'])
+    assert r.returncode == 0 and r.stdout.startswith('ganbook '), r.stderr
+
+@pytest.mark.parametrize('args,text', [
+    (['train', 'stylegan'], 'unknown model'),
+    (['sample', 'no-such-model'], 'neither a shipped model'),
+    (['sample', 'dcgan-mnist', '--label', '3'], 'not a conditional model'),
+    (['eval', 'dcgan-mnist', '--n', '20'], 'samples'),
+    (['train', 'dcgan', '--device', 'cuda:9'], 'not available'),
+    (['train', 'dcgan', '--device', 'tpu'], 'unknown device'),
+    (['sample', 'dcgan-mnist', '--n', '-1'], '--n must be positive'),
+])
+def test_bad_input_one_line(args, text):
+    one_line_error(cli(*args), text)
+
+def test_not_a_checkpoint(tmp_path):
+    (tmp_path / 'checkpoint.safetensors').write_bytes(b'this is not a checkpoint')
+    one_line_error(cli('sample', tmp_path), 'not a safetensors file')
+    one_line_error(cli('export', tmp_path / 'missing', tmp_path / 'w'), 'not a run directory')
+
+class Evil:
+    "Unpickling this object runs code that creates a marker file."
+    def __init__(self, marker): self.marker = str(marker)
+    def __reduce__(self): return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+
+def test_malicious_checkpoint_is_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    payload = pickle.dumps({'G': Evil(marker)})
+    (tmp_path / 'checkpoint.safetensors').write_bytes(payload)
+    (tmp_path / 'evil.safetensors').write_bytes(payload)
+    one_line_error(cli('sample', tmp_path, '--out', tmp_path / 'x.png'), 'never unpickles')
+    one_line_error(cli('sample', tmp_path / 'evil.safetensors'), 'never unpickles')
+    from ganbook.pretrained import load
+    from ganbook.train import CheckpointError
+    with pytest.raises(CheckpointError, match='never unpickles'): load(tmp_path / 'evil.safetensors')
+    assert not marker.exists(), 'the pickle payload ran'
+
+def _weights(run_dir):
+    from safetensors.torch import load_file
+    return load_file(str(Path(run_dir) / 'checkpoint.safetensors'))
+
+def test_kill_and_resume_is_bitwise_equal(tmp_path):
+    common = ['train', 'dcgan', '--width', '8', '--max-steps', '400', '--checkpoint-every', '5', '--device', 'cpu',
+              '--seed', '3', '--quiet']
+    env = {'OMP_NUM_THREADS': '1'}
+    full = run([*GANBOOK, *common, '--out', str(tmp_path / 'full')], env=env)
+    assert full.returncode == 0, full.stderr
+    # start the same run, SIGKILL it once a checkpoint past step 20 exists, then resume
+    out = tmp_path / 'killed'
+    proc = subprocess.Popen([*GANBOOK, *common, '--out', str(out)], cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from ganbook.train import read_safetensors
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            if read_safetensors(out / 'checkpoint.safetensors')[1]['step'] >= 20: break
+        except Exception: pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    _, meta = read_safetensors(out / 'checkpoint.safetensors')           # the last complete checkpoint loads
+    assert 20 <= meta['step'] < 400, meta['step']
+    resumed = run([*GANBOOK, 'train', 'dcgan', '--width', '8', '--out', str(out), '--resume', '--device', 'cpu', '--quiet'], env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    a, b = _weights(tmp_path / 'full'), _weights(out)
+    gen = [k for k in a if k.startswith(('G.', 'D.', 'G_ema.'))]
+    assert gen and all(torch.equal(a[k], b[k]) for k in gen), 'resumed weights differ from the uninterrupted run'
+    assert read_safetensors(out / 'checkpoint.safetensors')[1]['step'] == 400
+
+def test_resume_without_checkpoint(tmp_path):
+    one_line_error(cli('train', 'dcgan', '--out', tmp_path, '--resume', '--device', 'cpu'), 'no checkpoint')
