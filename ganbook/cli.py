@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'cmd_train', 'load_generator',
-           'cmd_sample', 'cmd_export', 'cmd_eval', 'build_parser', 'main']
+__all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'init_distributed', 'cmd_train',
+           'load_generator', 'cmd_sample', 'cmd_export', 'cmd_eval', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -51,7 +51,20 @@ class _Parser(argparse.ArgumentParser):
 def _fmt(text: str):
     return dict(formatter_class=argparse.RawDescriptionHelpFormatter, description=text)
 
-# %% ../nbs/10_cli.ipynb #69ea0750
+# %% ../nbs/10_cli.ipynb #8cb6064c
+def init_distributed(device: torch.device) -> tuple[int, int]:
+    "Join the torchrun process group if there is one (gloo on CPU, NCCL on CUDA); returns (rank, world_size)."
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    if world <= 1: return 0, 1
+    import torch.distributed as dist
+    if device.type == 'cuda':
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        if local >= torch.cuda.device_count(): raise CLIError(f"LOCAL_RANK {local} but only {torch.cuda.device_count()} CUDA devices")
+        torch.cuda.set_device(local)
+    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return dist.get_rank(), dist.get_world_size()
+
+# %% ../nbs/10_cli.ipynb #f99b1b24
 def cmd_train(a) -> int:
     "Train a chapter's model and write the run directory."
     from ganbook.train import get_device, TrainConfig
@@ -69,13 +82,19 @@ def cmd_train(a) -> int:
                                        ema=a.ema, max_steps=a.max_steps, checkpoint_every=a.checkpoint_every).items() if v is not None}
         config = mod.default_config(device=a.device, **over)
     if config.batch_size < 1 or config.epochs <= 0: raise CLIError("--batch-size and --epochs must be positive")
+    rank, world = init_distributed(device)
+    if world > 1: config.device = str(device if device.type != 'cuda' else torch.device('cuda', torch.cuda.current_device()))
     prior = json.loads(run_json.read_text()) if a.resume and run_json.exists() else {}
     t0 = time.perf_counter()
     kw = {'width': a.width} if a.width else {}
-    trainer = mod.train(config, out=out, resume=a.resume, progress=not a.quiet, **kw)
+    try: trainer = mod.train(config, out=out, resume=a.resume, progress=not a.quiet, **kw)
+    finally:
+        if world > 1: torch.distributed.destroy_process_group()
+    if rank != 0: return 0
     wall = prior.get('wall_time_s', 0) + time.perf_counter() - t0
     commands = prior.get('commands', []) + [command_line()]
     run_json.write_text(json.dumps({'model': a.model, 'commands': commands, 'machine': machine_description(device),
+                                    'processes': world,
                                     'torch': torch.__version__, 'steps': trainer.step, 'epochs': config.epochs,
                                     'wall_time_s': round(wall, 1)}, indent=1))
     last = sorted((out / 'samples').glob('*.png'))
@@ -84,7 +103,7 @@ def cmd_train(a) -> int:
           f"  checkpoint: {out / 'checkpoint.safetensors'}")
     return 0
 
-# %% ../nbs/10_cli.ipynb #86ee2d33
+# %% ../nbs/10_cli.ipynb #74ee14a4
 def load_generator(name_or_path, device='cpu'):
     "Load a generator for the CLI, turning loader errors into one-line CLIErrors."
     from ganbook.pretrained import load
@@ -127,7 +146,7 @@ def cmd_export(a) -> int:
     print(f"wrote {path}")
     return 0
 
-# %% ../nbs/10_cli.ipynb #60aa45b6
+# %% ../nbs/10_cli.ipynb #fe6c1061
 def cmd_eval(a) -> int:
     "Print chapter 5's metrics for a shipped model or a run."
     from ganbook import metrics
@@ -139,7 +158,7 @@ def cmd_eval(a) -> int:
         for k, v in r.items(): print(f"{k:>15}: {v:.5g}" if isinstance(v, float) else f"{k:>15}: {v}")
     return 0
 
-# %% ../nbs/10_cli.ipynb #b8cccd1e
+# %% ../nbs/10_cli.ipynb #a64117a8
 def build_parser() -> argparse.ArgumentParser:
     "The `ganbook` argument parser with all subcommands."
     p = _Parser(prog='ganbook', **_fmt("ganbook: train, sample and evaluate the course's GANs.\n\n"
@@ -192,5 +211,5 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print('ganbook: interrupted; the last checkpoint is kept (use --resume)', file=sys.stderr); return 130
 
-# %% ../nbs/10_cli.ipynb #5d827916
+# %% ../nbs/10_cli.ipynb #1b55735b
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

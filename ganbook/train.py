@@ -26,7 +26,8 @@ from .data import BatchIterator, save_grid
 __all__ = ['LOSSES', 'MODELS', 'FORMAT', 'get_device', 'GANLoss', 'get_loss', 'Sampler', 'register', 'model_spec', 'build_model',
            'GAN', 'critic_stats', 'TrainConfig', 'CheckpointError', 'atomic_save', 'read_safetensors', 'Callback',
            'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'LivePlot', 'save_scatter', 'plot_history',
-           'frozen', 'TrainingDiverged', 'Trainer']
+           'frozen', 'TrainingDiverged', 'dist_info', 'average_gradients', 'broadcast_state_buffers', 'broadcast_state',
+           'Trainer']
 
 # %% ../nbs/01_train.ipynb #f17b75bb
 def get_device(device='auto') -> torch.device:
@@ -325,7 +326,7 @@ def plot_history(rows: list, samples=None, smooth: int = 5):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_train.ipynb #84c53700
+# %% ../nbs/01_train.ipynb #da20efbb
 @contextlib.contextmanager
 def frozen(module: nn.Module):
     "Temporarily stop gradients into `module`'s parameters (inputs still get gradients)."
@@ -338,6 +339,34 @@ def frozen(module: nn.Module):
 class TrainingDiverged(RuntimeError):
     "A loss became NaN or infinite."
 
+def dist_info() -> tuple[int, int]:
+    "(rank, world_size) of the current torch.distributed process group, or (0, 1) without one."
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+def average_gradients(module: nn.Module, world: int):
+    "All-reduce and average the gradients of `module` across processes (what DDP does after backward)."
+    import torch.distributed as dist
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads: return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat.div_(world)
+    i = 0
+    for g in grads: g.copy_(flat[i:i + g.numel()].view_as(g)); i += g.numel()
+
+def broadcast_state_buffers(module: nn.Module, src: int = 0):
+    "Copy buffers only (BatchNorm running statistics) from rank `src`, as DDP's `broadcast_buffers` does."
+    import torch.distributed as dist
+    for b in module.buffers(): dist.broadcast(b.data, src)
+
+def broadcast_state(module: nn.Module, src: int = 0):
+    "Copy parameters and buffers (e.g. BatchNorm running statistics) from rank `src` to every rank."
+    import torch.distributed as dist
+    with torch.no_grad():
+        for t in [*module.parameters(), *module.buffers()]: dist.broadcast(t.data, src)
+
 class Trainer:
     "Train a `GAN` on in-memory data with alternating D and G steps, logging, samples and checkpoints."
     def __init__(self, gan: GAN, data, labels=None, config: TrainConfig | None = None, out=None,
@@ -345,24 +374,27 @@ class Trainer:
         self.config = cfg = config or TrainConfig()
         if cfg.n_critic < 1: raise ValueError(f"n_critic must be >= 1, got {cfg.n_critic}")
         self.device = get_device(cfg.device)
-        torch.manual_seed(cfg.seed)     # training noise; build the models after your own manual_seed for equal init
+        self.rank, self.world = dist_info()
+        torch.manual_seed(cfg.seed + self.rank)   # training noise (per rank); build models after your own manual_seed
         self.gan = gan.to(self.device)
         if cfg.channels_last: self.gan.to(memory_format=torch.channels_last)
+        if self.world > 1: broadcast_state(self.gan)               # every rank starts from rank 0's weights
         self.G_ema = copy.deepcopy(gan.G).eval().requires_grad_(False) if cfg.ema else None
         lr_d = cfg.lr_d if cfg.lr_d is not None else cfg.lr_g
         self.opt_g = torch.optim.Adam(gan.G.parameters(), lr=cfg.lr_g, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(gan.D.parameters(), lr=lr_d, betas=tuple(cfg.betas))
         self.data = BatchIterator(data, labels, batch_size=cfg.batch_size, device=self.device, seed=cfg.seed,
-                                  channels_last=cfg.channels_last)
-        self.out = Path(out) if out is not None else None
+                                  channels_last=cfg.channels_last, rank=self.rank, world_size=self.world)
+        self.run_dir = Path(out) if out is not None else None
+        self.out = self.run_dir if self.rank == 0 else None          # only rank 0 writes files
         self.step = self.batch_in_epoch = self.epoch = 0
         self.total_steps = math.ceil(cfg.epochs * len(self.data))
         if cfg.max_steps is not None: self.total_steps = min(self.total_steps, cfg.max_steps)
         gen = torch.Generator().manual_seed(cfg.seed + 12345)  # fixed noise for grids, independent of training RNG
         self.fixed_inputs = gan.G.latent(cfg.n_grid, generator=gen, device='cpu', **self.grid_conditions(cfg.n_grid))
         self.callbacks = list(callbacks) if callbacks is not None else [MetricsLogger(), SampleGrid(), Checkpointer()]
-        if progress: self.callbacks.append(ProgressBar())
-        if live_plot: self.callbacks.append(LivePlot())
+        if progress and self.rank == 0: self.callbacks.append(ProgressBar())
+        if live_plot and self.rank == 0: self.callbacks.append(LivePlot())
         self.history = []
 
     def grid_conditions(self, n: int) -> dict:
@@ -387,6 +419,7 @@ class Trainer:
             loss_d, stats = gan.d_loss(real, fake.detach(), real_cond, inputs)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
+        if self.world > 1: average_gradients(gan.D, self.world)
         self.opt_d.step()
         stats['loss_d'] = loss_d.detach()
         # 3. Generator: the updated D judges the same fakes; only G's parameters get gradients
@@ -395,9 +428,11 @@ class Trainer:
                 loss_g, g_stats = gan.g_loss(fake, inputs)
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
+            if self.world > 1: average_gradients(gan.G, self.world)
             self.opt_g.step()
             if self.G_ema is not None: self.update_ema()
             stats.update(g_stats, loss_g=loss_g.detach())
+        if self.world > 1: broadcast_state_buffers(gan)
         return stats
 
     @torch.no_grad()
@@ -481,7 +516,7 @@ class Trainer:
 
     def load_checkpoint(self, path=None):
         "Restore everything `save_checkpoint` wrote, so training continues exactly where it stopped."
-        path = Path(path) if path is not None else self.out / 'checkpoint.safetensors'
+        path = Path(path) if path is not None else self.run_dir / 'checkpoint.safetensors'
         tensors, meta = read_safetensors(path)
         if meta.get('format') != FORMAT: raise CheckpointError(f"{path} is not a ganbook checkpoint (format={meta.get('format')!r})")
         if meta['G'] != model_spec(self.gan.G) or meta['D'] != model_spec(self.gan.D):
@@ -494,4 +529,5 @@ class Trainer:
         if 'rng.cuda' in tensors and self.device.type == 'cuda': torch.cuda.set_rng_state(tensors['rng.cuda'], self.device)
         self.step, self.epoch, self.batch_in_epoch = meta['step'], meta['epoch'], meta['batch_in_epoch']
         if self.batch_in_epoch >= len(self.data): self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+        if self.world > 1: torch.manual_seed(self.config.seed + 1000 * self.rank + self.step)   # ranks' noise must differ
         return self
