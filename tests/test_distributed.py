@@ -6,7 +6,7 @@ from conftest import ROOT, run
 WORKER = Path(__file__).with_name('dist_worker.py')
 
 def torchrun(*args, timeout=600):
-    return run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29517', *map(str, args)],
+    return run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', *map(str, args)],
                env={'OMP_NUM_THREADS': '1'}, timeout=timeout)
 
 def test_two_processes_agree(tmp_path):
