@@ -25,7 +25,7 @@ setuptools.setup(
     python_requires=f'>={c["min_python"]}',
     packages=setuptools.find_packages(include=['ganbook', 'ganbook.*']),
     include_package_data=True,
-    package_data={'ganbook': ['weights/*.safetensors', 'weights/*.json']},
+    package_data={'ganbook': ['weights/*.safetensors', 'weights/*.json', 'weights/*.jsonl']},
     install_requires=c['requirements'].split(),
     extras_require={'dev': c['dev_requirements'].split()},
     entry_points={'console_scripts': c['console_scripts'].split(),

@@ -1,0 +1,174 @@
+"""The docs site, checked up to the Quarto call (Quarto cannot be installed here).
+
+The notebooks are processed once, by nbdev's own `nbdev_proc_nbs` (minus its Quarto installer,
+see tools/preview.py), in a temporary copy of the project, so these tests leave the working tree
+as it is. Chapters are whatever notebooks are in nbs/; course order is the sidebar's order.
+"""
+import importlib, inspect, json, pkgutil, re, sys
+from pathlib import Path
+import pytest, yaml
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / 'tools'))
+import preview
+
+CHAPTERS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
+
+# Chapters that index.ipynb already links to but that are being written on other branches.
+# A link to one of these may dangle until it arrives; once it is in nbs/, remove it from here
+# (test_pending_chapters_are_still_pending says so) and add it to the sidebar in _quarto.yml.
+PENDING_CHAPTERS = {'04_cgan.ipynb', '05_infogan.ipynb', '07_distill.ipynb'}
+
+# Cell options that Quarto reads (and removes) from the top of a code cell. Any other `#|` line
+# would be an nbdev directive (export, hide, slow, ...) leaking into the rendered page.
+QUARTO_CELL_OPTIONS = {'echo', 'output', 'eval', 'include', 'warning', 'error', 'code-fold', 'code-summary',
+                       'label', 'fig-cap', 'fig-alt', 'tbl-cap', 'layout-ncol', 'layout-nrow', 'column'}
+
+IMAGE_MIMES = ('image/png', 'image/jpeg', 'image/gif', 'image/svg+xml')
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "A processed copy of the project: `nbdev_proc_nbs` has run in it; `site / '_proc'` is what Quarto would render."
+    project = preview.copy_project(tmp_path_factory.mktemp('docs') / 'project')
+    r = preview.proc_nbs(project)
+    assert r.returncode == 0, f"nbdev_proc_nbs failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
+    return project
+
+@pytest.fixture(scope='module')
+def quarto():
+    return yaml.safe_load((ROOT / '_quarto.yml').read_text())
+
+def _num(name):
+    m = re.match(r'(\d+)_', name)
+    return (0, '') if name == 'index.ipynb' else (1, int(m[1]) if m else 10**9, name)
+
+def _images(cell):
+    "The image payloads (base64 or SVG text) among a cell's outputs."
+    out = []
+    for o in cell.get('outputs', []):
+        for mime in IMAGE_MIMES:
+            if mime in o.get('data', {}):
+                v = o['data'][mime]; out.append(''.join(v) if isinstance(v, list) else v)
+    return out
+
+def _nb(path): return json.loads(Path(path).read_text())
+def _src(cell): return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+
+def test_nbdev_proc_nbs_succeeds(site):
+    processed = sorted(p.name for p in (site / '_proc').glob('*.ipynb'))
+    assert processed == CHAPTERS, f"processed {processed}, expected every notebook in nbs/: {CHAPTERS}"
+    assert (site / '_proc' / '_quarto.yml').is_file() and (site / '_proc' / 'nbdev.yml').is_file()
+
+def test_quarto_yml_configures_the_site(quarto):
+    web, html = quarto['website'], quarto['format']['html']
+    assert quarto['project']['type'] == 'website'
+    assert web.get('title'), 'website.title'
+    assert web['navbar'].get('search') is True, 'navbar with search: true'
+    assert web['sidebar'].get('contents'), 'a sidebar with contents'
+    assert html.get('theme'), 'format.html.theme'
+    assert html.get('code-copy') is True or html.get('code-fold') not in (None, False), 'code-copy or code-fold'
+    assert html.get('html-math-method') in ('katex', 'mathjax'), 'LaTeX rendering: html-math-method katex or mathjax'
+    assert str(web.get('repo-url', '')).startswith('https://github.com/'), 'website.repo-url'
+    assert any('github.com' in str(i.get('href', '')) for i in web['navbar'].get('right', []) + web['navbar'].get('left', [])), \
+        'a repository link in the navbar'
+
+def test_sidebar_lists_every_chapter_and_only_existing_files():
+    entries = preview.sidebar_entries(ROOT / '_quarto.yml')
+    missing_from_sidebar = [c for c in CHAPTERS if c not in entries]
+    missing_files = [e for e in entries if not (ROOT / 'nbs' / e).exists()]
+    assert not missing_from_sidebar and not missing_files, \
+        f"notebooks not in the sidebar of _quarto.yml: {missing_from_sidebar}; sidebar entries with no file in nbs/: {missing_files}"
+    assert len(entries) == len(set(entries)), f"sidebar lists a page twice: {entries}"
+
+def test_sidebar_is_in_course_order():
+    nbs = [e for e in preview.sidebar_entries(ROOT / '_quarto.yml') if e.endswith('.ipynb')]
+    assert nbs == sorted(nbs, key=_num), f"sidebar order {nbs}; course order is index, then by chapter number: {sorted(nbs, key=_num)}"
+
+def test_quarto_yml_names_only_existing_files(site, quarto):
+    "Every file name in the site configuration exists where Quarto reads it (the processed folder)."
+    names = []
+    def walk(v):
+        if isinstance(v, dict): [walk(x) for x in v.values()]
+        elif isinstance(v, list): [walk(x) for x in v]
+        elif isinstance(v, str) and re.fullmatch(r'[\w./-]+\.(ipynb|qmd|md|css|scss|ya?ml|png|svg|jpe?g|ico|html|js)', v): names.append(v)
+    walk(quarto)
+    assert 'styles.css' in names and 'nbdev.yml' in names and 'index.ipynb' in names, names
+    missing = [n for n in names if not (site / '_proc' / n).exists()]
+    assert not missing, f"_quarto.yml names files that do not exist: {missing}"
+
+@pytest.mark.parametrize('nb', CHAPTERS)
+def test_processed_notebook_keeps_its_figures(site, nb):
+    shown = []
+    for c in _nb(ROOT / 'nbs' / nb)['cells']:
+        d = ' '.join(l for l in _src(c).splitlines() if l.lstrip().startswith('#|'))
+        if not re.search(r'#\|\s*(hide|include:\s*false|output:\s*false)', d): shown += _images(c)
+    kept = {i for c in _nb(site / '_proc' / nb)['cells'] for i in _images(c)}
+    lost = [i[:40] for i in shown if i not in kept]
+    assert not lost, f"{nb}: {len(lost)} of {len(shown)} figures lost in processing"
+
+@pytest.mark.parametrize('nb', CHAPTERS)
+def test_no_nbdev_directives_in_rendered_text(site, nb):
+    bad = []
+    for i, c in enumerate(_nb(site / '_proc' / nb)['cells']):
+        lines = _src(c).splitlines()
+        if c['cell_type'] == 'code':                       # Quarto options may open a code cell
+            while lines and (m := re.match(r'\s*#\|\s*([\w-]+)\s*:', lines[0])) and m[1] in QUARTO_CELL_OPTIONS: lines.pop(0)
+        texts = lines + [l for o in c.get('outputs', []) for l in ''.join(o.get('text', '')).splitlines()]
+        bad += [f"cell {i}: {l.strip()}" for l in texts if l.lstrip().startswith('#|')]
+    assert not bad, f"{nb} carries nbdev directives into the page: {bad[:10]}"
+
+def _links(nb_path):
+    "Relative link targets in a notebook's markdown (markdown links and HTML href/src)."
+    out = []
+    for c in _nb(nb_path)['cells']:
+        if c['cell_type'] != 'markdown': continue
+        s = _src(c)
+        out += re.findall(r'\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)', s) + re.findall(r'(?:href|src)="([^"]+)"', s)
+    return [l for l in out if not re.match(r'[a-z][\w+.-]*:|#|/', l)]
+
+def test_internal_links_resolve(site):
+    broken = []
+    for nb in CHAPTERS:
+        for link in _links(site / '_proc' / nb):
+            target = link.split('#')[0]
+            if not (site / '_proc' / target).exists() and target not in PENDING_CHAPTERS: broken.append(f"{nb} -> {link}")
+    assert not broken, f"links to files that do not exist: {broken}"
+
+def test_pending_chapters_are_still_pending():
+    arrived = sorted(PENDING_CHAPTERS & set(CHAPTERS))
+    assert not arrived, f"{arrived} now exist: remove them from PENDING_CHAPTERS in tests/test_docs.py and add them to the sidebar"
+
+def test_offline_preview(site, tmp_path):
+    entries = preview.sidebar_entries(site / '_quarto.yml')
+    pages = preview.render(site / '_proc', tmp_path / '_preview', entries)
+    index = (tmp_path / '_preview' / 'index.html').read_text()
+    hrefs = re.findall(r'href="([^"]+)"', index)
+    chapters = [Path(e).stem + '.html' for e in entries if e.endswith('.ipynb')]
+    assert hrefs == chapters, f"index.html links {hrefs}, sidebar order is {chapters}"
+    assert sorted(p.name for p in pages) == sorted(chapters)
+    for e in [e for e in entries if e.endswith('.ipynb')]:
+        page = tmp_path / '_preview' / (Path(e).stem + '.html')
+        assert page.is_file(), f"no preview page for {e}"
+        text = page.read_text()
+        images = [i for c in _nb(site / '_proc' / e)['cells'] for i in _images(c)]
+        missing = [i[:40] for i in images if i.replace('\n', '')[:200] not in text.replace('\n', '')]
+        assert not missing, f"{page.name} lacks {len(missing)} of {len(images)} figures"
+        assert 'MathJax' in text, f"{page.name} has no MathJax script"
+        for link in re.findall(r'href="([\w.-]+\.html)(?:#[^"]*)?"', text):
+            assert (tmp_path / '_preview' / link).exists() or link.replace('.html', '.ipynb') in PENDING_CHAPTERS, \
+                f"{page.name} links to {link}, which is not in the preview"
+
+def test_exported_api_has_docstrings():
+    "Every public function and class in a module's `__all__` (nbdev fills it from `#| export`) has a docstring."
+    import ganbook
+    bad = []
+    for m in pkgutil.iter_modules(ganbook.__path__):
+        if m.name.startswith('_') or m.name == '__main__': continue
+        mod = importlib.import_module(f'ganbook.{m.name}')
+        for name in getattr(mod, '__all__', []):
+            obj = getattr(mod, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
+            doc = (obj.__doc__ or '').strip()     # not inspect.getdoc: a class must not borrow its base's
+            if inspect.isclass(obj) and re.fullmatch(re.escape(obj.__name__) + r'\(.*\)', doc, re.S): doc = ''  # dataclass/NamedTuple default
+            if not doc: bad.append(f'ganbook.{m.name}.{name}')
+    assert not bad, f"exported without a docstring: {bad}"
