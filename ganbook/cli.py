@@ -64,7 +64,7 @@ def init_distributed(device: torch.device) -> tuple[int, int]:
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), dist.get_world_size()
 
-# %% ../nbs/10_cli.ipynb #f99b1b24
+# %% ../nbs/10_cli.ipynb #df2fc83c
 def cmd_train(a) -> int:
     "Train a chapter's model and write the run directory."
     from ganbook.train import get_device, TrainConfig
@@ -89,7 +89,9 @@ def cmd_train(a) -> int:
     kw = {'width': a.width} if a.width else {}
     try: trainer = mod.train(config, out=out, resume=a.resume, progress=not a.quiet, **kw)
     finally:
-        if world > 1: torch.distributed.destroy_process_group()
+        if world > 1:
+            torch.distributed.barrier()             # let every rank finish before tearing the group down
+            torch.distributed.destroy_process_group()
     if rank != 0: return 0
     wall = prior.get('wall_time_s', 0) + time.perf_counter() - t0
     commands = prior.get('commands', []) + [command_line()]
