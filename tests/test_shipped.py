@@ -1,0 +1,31 @@
+"""The shipped generators do what their chapters promise, measured on small samples (chapter 5's metrics)."""
+import pytest
+from ganbook.pretrained import available, load, record
+
+def test_all_shipped_have_records():
+    for name in available():
+        rec = record(name)
+        assert rec.get('command') and rec.get('machine') and rec.get('seed') is not None, (name, rec)
+
+def test_dcgan_samples():
+    x = load('dcgan-mnist').sample(64, seed=0)
+    assert x.shape == (64, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert (x < -0.8).float().mean() > 0.5                         # dark background, like MNIST
+
+def test_dcgan_digits_are_recognised():
+    from ganbook.metrics import predict
+    pred = predict(load('dcgan-mnist').sample(1000, seed=1))
+    counts = pred.bincount(minlength=10)
+    assert (counts > 30).all(), f'some digit classes are (almost) never drawn: {counts.tolist()}'
+
+def test_cgan_label_accuracy_small_sample():
+    from ganbook.metrics import label_accuracy
+    acc = label_accuracy(load('cgan-mnist'), n_per_class=100, seed=1)
+    acc = acc['accuracy'] if isinstance(acc, dict) else float(acc)
+    assert acc >= 0.95, acc                      # 99.66% on 10,000 samples (chapter 3)
+
+def test_infogan_code_accuracy_small_sample():
+    from ganbook.metrics import code_accuracy
+    r = code_accuracy(load('infogan-mnist'), n_per_code=100, seed=1)
+    # 89.8% on 10,000 samples: the chapter's 95% goal is not met yet; this guards against regressions
+    assert r.accuracy >= 0.85, r
