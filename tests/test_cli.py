@@ -33,6 +33,7 @@ def test_console_script_installed():
     (['train', 'dcgan', '--device', 'cuda:9'], 'not available'),
     (['train', 'dcgan', '--device', 'tpu'], 'unknown device'),
     (['sample', 'dcgan-mnist', '--n', '-1'], '--n must be positive'),
+    (['sample', 'cgan-mnist', '--label', '12'], 'labels must be in 0..9'),
 ])
 def test_bad_input_one_line(args, text):
     one_line_error(cli(*args), text)
@@ -92,3 +93,10 @@ def test_kill_and_resume_is_bitwise_equal(tmp_path):
 
 def test_resume_without_checkpoint(tmp_path):
     one_line_error(cli('train', 'dcgan', '--out', tmp_path, '--resume', '--device', 'cpu'), 'no checkpoint')
+
+def test_conditional_sampling(tmp_path):
+    r = cli('sample', 'cgan-mnist', '--label', '3', '--n', '16', '--out', tmp_path / 'threes.png')
+    assert r.returncode == 0 and (tmp_path / 'threes.png').exists(), r.stderr
+    from ganbook.metrics import predict
+    from ganbook.pretrained import load
+    assert (predict(load('cgan-mnist').sample(50, seed=0, labels=3)) == 3).float().mean() > 0.9
