@@ -17,7 +17,7 @@ CHAPTERS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
 # Chapters that index.ipynb already links to but that are being written on other branches.
 # A link to one of these may dangle until it arrives; once it is in nbs/, remove it from here
 # (test_pending_chapters_are_still_pending says so) and add it to the sidebar in _quarto.yml.
-PENDING_CHAPTERS = {'07_distill.ipynb'}
+PENDING_CHAPTERS: set = set()
 
 # Cell options that Quarto reads (and removes) from the top of a code cell. Any other `#|` line
 # would be an nbdev directive (export, hide, slow, ...) leaking into the rendered page.
