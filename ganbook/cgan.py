@@ -30,6 +30,7 @@ def check_labels(labels, n: int, num_classes: int = 10, name: str = 'labels') ->
     if labels.ndim == 0: labels = labels.expand(n)
     if labels.shape != (n,): raise ValueError(f"{name} must have shape ({n},) for n={n}, got {tuple(labels.shape)}")
     labels = labels.long()
+    if labels.device.type != 'cpu': return labels     # the training loop's own labels: checking would stall the GPU each step
     bad = (labels < 0) | (labels >= num_classes)
     if bool(bad.any()):
         raise ValueError(f"{name} must be in 0..{num_classes - 1}; got {sorted(set(labels[bad].tolist()))[:5]}")
