@@ -437,8 +437,8 @@ class Trainer:
 
     @torch.no_grad()
     def update_ema(self):
-        "G_ema ← decay·G_ema + (1 − decay)·G; buffers (BatchNorm statistics) are copied."
-        d = self.config.ema
+        "G_ema ← decay·G_ema + (1 − decay)·G, with decay warmed up as (1+t)/(10+t); buffers are copied."
+        d = min(self.config.ema, (1 + self.step) / (10 + self.step))   # early on, follow G closely
         for pe, p in zip(self.G_ema.parameters(), self.gan.G.parameters()): pe.lerp_(p, 1 - d)
         for be, b in zip(self.G_ema.buffers(), self.gan.G.buffers()): be.copy_(b)
 
