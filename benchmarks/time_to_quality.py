@@ -5,7 +5,7 @@ Both train a DCGAN on MNIST on this machine's CPU for --budget seconds (default 
 evaluated on 10,000 samples with chapter 5's metrics (ganbook-mnist extractor, seed 0) against the
 10,000 test digits; the floor is 10,000 real training digits against the same reference.
 - recipe: the seed article's DCGAN corrected to 28x28, torchvision DataLoader with per-sample
-  ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5): benchmarks/train_throughput.py's Recipe;
+  ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5): ganbook.cli.TutorialLoop;
 - ganbook: `ganbook.dcgan.default_config()` (the same architecture, in-memory batches, EMA of G).
 Prints one JSON line. Run it on a quiet machine: the budget is wall-clock time.
 """
@@ -13,8 +13,7 @@ import argparse, json, sys, time
 from pathlib import Path
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_throughput import Recipe
+from ganbook.cli import TutorialLoop
 
 def train_for(step, budget: float) -> int:
     "Call `step()` until `budget` seconds have passed; returns the number of steps."
@@ -33,7 +32,7 @@ def main():
     from ganbook.metrics import evaluate, real_images
     from ganbook.train import Trainer
     floor = evaluate(real_images('train', a.n, seed=1), a.n, seed=0)['fid']
-    recipe = Recipe(64, str(mnist_root()))
+    recipe = TutorialLoop(64)
     recipe_steps = train_for(recipe.step, a.budget)
     recipe.G.eval()
     recipe_fid = evaluate(recipe.G, a.n, seed=0)['fid']

@@ -80,7 +80,7 @@ def distill_loss(student_x: torch.Tensor, teacher_x: torch.Tensor, classifier=No
 
 # %% ../nbs/07_distill.ipynb #9dcc4300
 def distill(student: nn.Module, bank: dict, steps: int, batch_size: int = 64, lr: float = 2e-3, feature_weight: float = 0.0,
-            classifier: nn.Module | None = None, seed: int = 0, log_every: int = 100) -> list:
+            classifier: nn.Module | None = None, seed: int = 0, log_every: int = 100, progress: bool = False) -> list:
     "Train `student` to copy the teacher on the bank's (z, x) pairs with Adam and a cosine learning rate; returns the logged history."
     if steps < 1: raise ValueError(f"steps must be >= 1, got {steps}")
     if feature_weight > 0 and 'f' not in bank: raise ValueError("feature_weight > 0 needs a bank built with a classifier")
@@ -91,15 +91,21 @@ def distill(student: nn.Module, bank: dict, steps: int, batch_size: int = 64, lr
     n, history, t0 = len(bank['z']), [], time.perf_counter()
     perm, pos = torch.randperm(n, generator=g), 0
     student.train()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, unit='step', dynamic_ncols=True)
     for step in range(1, steps + 1):
         if pos + batch_size > n: perm, pos = torch.randperm(n, generator=g), 0     # a new pass over the bank
         idx = perm[pos:pos + batch_size]; pos += batch_size
         x = student(bank['z'][idx])
         loss, parts = distill_loss(x, bank['x'][idx], classifier, bank['f'][idx] if feature_weight > 0 else None, feature_weight)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+        if bar is not None: bar.update(); bar.set_postfix(pixel=f"{float(parts['pixel']):.4f}", refresh=False)
         if step % log_every == 0 or step == steps:
             history.append({'step': step, 'time': round(time.perf_counter() - t0, 3), 'loss': round(float(loss.detach()), 5),
                             **{k: round(float(v), 5) for k, v in parts.items()}})
+    if bar is not None: bar.close()
     student.eval()
     return history
 

@@ -16,7 +16,7 @@ def one_line_error(r, text):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert len(lines) == 1 and text in lines[0] and 'Traceback' not in r.stderr, r.stderr
 
-@pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval']])
+@pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval'], ['distill'], ['bench']])
 def test_help(sub):
     r = cli(*sub, '--help')
     assert r.returncode == 0 and 'example:' in r.stdout, r.stdout + r.stderr
@@ -34,6 +34,13 @@ def test_console_script_installed():
     (['train', 'dcgan', '--device', 'tpu'], 'unknown device'),
     (['sample', 'dcgan-mnist', '--n', '-1'], '--n must be positive'),
     (['sample', 'cgan-mnist', '--label', '12'], 'labels must be in 0..9'),
+    (['distill', 'no-such-model', '--width', '8', '--out', 'x'], 'neither a shipped model'),
+    (['distill', 'cgan-mnist', '--width', '8', '--out', 'x'], 'distill copies DCGAN generators'),
+    (['distill', 'dcgan-mnist', '--width', '0', '--out', 'x'], '--width must be positive'),
+    (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--bank', '10'], 'must hold at least one batch'),
+    (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--device', 'cuda:9'], 'not available'),
+    (['distill', 'dcgan-mnist', '--out', 'x'], 'required: --width'),
+    (['bench', '--steps', '0'], 'must be positive'),
 ])
 def test_bad_input_one_line(args, text):
     one_line_error(cli(*args), text)
@@ -100,3 +107,10 @@ def test_conditional_sampling(tmp_path):
     from ganbook.metrics import predict
     from ganbook.pretrained import load
     assert (predict(load('cgan-mnist').sample(50, seed=0, labels=3)) == 3).float().mean() > 0.9
+
+def test_bench_json():
+    r = cli('bench', '--steps', '3', '--rounds', '1', '--batch-size', '16', '--threads', '1', '--json')
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out['tutorial_sps'] > 0 and out['ganbook_sps'] > 0 and out['threads'] == 1
+    assert abs(out['ratio'] - out['ganbook_sps'] / out['tutorial_sps']) < 0.01
