@@ -250,7 +250,13 @@ class Callback:
     def on_fit_end(self, trainer): pass
 
 class MetricsLogger(Callback):
-    "Append the logged numbers of every `log_every`-th step to `out/metrics.jsonl`."
+    "Append the logged numbers of every `log_every`-th step to `out/metrics.jsonl` (on resume, first drop rows of steps a crash lost)."
+    def on_fit_start(self, trainer):
+        path = trainer.out / 'metrics.jsonl' if trainer.out is not None else None
+        if path is None or not path.exists(): return
+        lines = path.read_text().splitlines()
+        keep = [l for l in lines if l.strip() and json.loads(l).get('step', 0) <= trainer.step]
+        if len(keep) != len(lines): path.write_text(''.join(l + '\n' for l in keep))   # steps after the checkpoint will be redone
     def on_step_end(self, trainer, logs):
         if trainer.out is not None and logs.get('logged'):
             with open(trainer.out / 'metrics.jsonl', 'a') as fh: fh.write(json.dumps(logs['values']) + '\n')
