@@ -13,7 +13,7 @@ from torch import nn
 
 from .data import load_mnist
 from .dcgan import check_images, dcgan_init
-from .train import GAN, Sampler, TrainConfig, Trainer, register
+from .train import GAN, Sampler, TrainConfig, Trainer, fit_gan, register
 
 # %% auto #0
 __all__ = ['check_labels', 'Generator', 'Discriminator', 'CGAN', 'default_config', 'train', 'digit_grid', 'explore_digit',
@@ -128,15 +128,10 @@ def default_config(**overrides) -> TrainConfig:
 def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 64, loss='nonsaturating',
           images=None, labels=None, resume: bool = False, conditioning: str = 'projection', **trainer_kw) -> Trainer:
     "Train a conditional DCGAN on MNIST (or on `images`, `labels`) with the engine; returns the finished `Trainer`."
-    config = config or default_config()
-    torch.manual_seed(config.seed)                  # same initial weights for the same seed
-    gan = CGAN(nz=nz, width=width, loss=loss, conditioning=conditioning)
     if images is None: images, labels = load_mnist(train=True)
     if labels is None: raise ValueError("train needs the labels of `images`")
-    trainer = Trainer(gan, images, labels, config=config, out=out, **trainer_kw)
-    if resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists(): trainer.load_checkpoint()
-    trainer.fit()
-    return trainer
+    return fit_gan(lambda: CGAN(nz=nz, width=width, loss=loss, conditioning=conditioning), images, labels,
+                   config=config or default_config(), out=out, resume=resume, **trainer_kw)
 
 # %% ../nbs/04_cgan.ipynb #6f7082f2
 def digit_grid(G: nn.Module, n_cols: int = 10, seed: int = 0) -> torch.Tensor:

@@ -15,7 +15,7 @@ from torch import nn
 from .cgan import check_labels
 from .data import load_mnist
 from .dcgan import check_images, dcgan_init
-from .train import GAN, Sampler, TrainConfig, Trainer, build_model, critic_stats, read_safetensors, register, _split
+from .train import GAN, Sampler, TrainConfig, Trainer, build_model, fit_gan, critic_stats, read_safetensors, register, _split
 
 # %% auto #0
 __all__ = ['check_continuous', 'Generator', 'Discriminator', 'InfoGAN', 'default_config', 'train', 'load_critic',
@@ -137,14 +137,9 @@ def default_config(**overrides) -> TrainConfig:
 def train(config: TrainConfig | None = None, out=None, nz: int = 62, width: int = 64, loss='nonsaturating',
           images=None, resume: bool = False, lambda_cat: float = 1.0, lambda_cont: float = 0.1, **trainer_kw) -> Trainer:
     "Train an InfoGAN on MNIST images (or on `images`) without labels; returns the finished `Trainer`."
-    config = config or default_config()
-    torch.manual_seed(config.seed)                  # same initial weights for the same seed
-    gan = InfoGAN(nz=nz, width=width, loss=loss, lambda_cat=lambda_cat, lambda_cont=lambda_cont)
-    images = load_mnist(train=True)[0] if images is None else images
-    trainer = Trainer(gan, images, config=config, out=out, **trainer_kw)
-    if resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists(): trainer.load_checkpoint()
-    trainer.fit()
-    return trainer
+    return fit_gan(lambda: InfoGAN(nz=nz, width=width, loss=loss, lambda_cat=lambda_cat, lambda_cont=lambda_cont),
+                   load_mnist(train=True)[0] if images is None else images, config=config or default_config(),
+                   out=out, resume=resume, **trainer_kw)
 
 def load_critic(run) -> nn.Module:
     "The discriminator (with its Q head) of a run directory or checkpoint, in eval mode."

@@ -27,7 +27,7 @@ __all__ = ['LOSSES', 'MODELS', 'FORMAT', 'get_device', 'GANLoss', 'get_loss', 'S
            'GAN', 'critic_stats', 'TrainConfig', 'CheckpointError', 'atomic_save', 'read_safetensors', 'Callback',
            'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'LivePlot', 'save_scatter', 'plot_history',
            'frozen', 'TrainingDiverged', 'dist_info', 'average_gradients', 'broadcast_state_buffers', 'broadcast_state',
-           'Trainer']
+           'Trainer', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #f17b75bb
 def get_device(device='auto') -> torch.device:
@@ -537,3 +537,13 @@ class Trainer:
         if self.batch_in_epoch >= len(self.data): self.epoch, self.batch_in_epoch = self.epoch + 1, 0
         if self.world > 1: torch.manual_seed(self.config.seed + 1000 * self.rank + self.step)   # ranks' noise must differ
         return self
+
+# %% ../nbs/01_train.ipynb #97c8bad3
+def fit_gan(make_gan, data, labels=None, config: TrainConfig | None = None, out=None, resume: bool = False, **trainer_kw) -> Trainer:
+    "Seed, build the GAN with `make_gan()`, train it with the engine (continuing the run in `out` if `resume`); returns the `Trainer`."
+    config = config or TrainConfig()
+    torch.manual_seed(config.seed)                  # same initial weights for the same seed
+    trainer = Trainer(make_gan(), data, labels, config=config, out=out, **trainer_kw)
+    if resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists(): trainer.load_checkpoint()
+    trainer.fit()
+    return trainer

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .data import load_mnist, ring_centers, ring_of_gaussians
-from .train import GAN, Sampler, TrainConfig, Trainer, register
+from .train import GAN, Sampler, TrainConfig, Trainer, fit_gan, register
 
 # %% auto #0
 __all__ = ['RING_SETTINGS', 'MLPGenerator', 'MLPDiscriminator', 'mode_coverage', 'ring_experiment', 'VanillaGAN',
@@ -111,9 +111,5 @@ def default_config(**overrides) -> TrainConfig:
 
 def train(config: TrainConfig | None = None, out=None, width: int = 256, images=None, resume: bool = False, **trainer_kw) -> Trainer:
     "Train the MLP GAN on MNIST (or `images`); returns the finished Trainer."
-    config = config or default_config()
-    torch.manual_seed(config.seed)
-    trainer = Trainer(VanillaGAN(width=width), load_mnist()[0] if images is None else images, config=config, out=out, **trainer_kw)
-    if resume and out is not None: trainer.load_checkpoint()
-    trainer.fit()
-    return trainer
+    return fit_gan(lambda: VanillaGAN(width=width), load_mnist()[0] if images is None else images,
+                   config=config or default_config(), out=out, resume=resume, **trainer_kw)
