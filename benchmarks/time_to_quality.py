@@ -6,7 +6,8 @@ evaluated on 10,000 samples with chapter 5's metrics (ganbook-mnist extractor, s
 10,000 test digits; the floor is 10,000 real training digits against the same reference.
 - recipe: the seed article's DCGAN corrected to 28x28, torchvision DataLoader with per-sample
   ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5): ganbook.cli.TutorialLoop;
-- ganbook: `ganbook.dcgan.default_config()` (the same architecture, in-memory batches, EMA of G).
+- ganbook: chapter 2's defaults, i.e. `ganbook train dcgan` (`ganbook.dcgan.train(default_config())`: width 32, a D
+  that mirrors G, Adam 1e-3 for G and 2e-4 for D, in-memory batches, EMA of G), stopped by the clock.
 Prints one JSON line. Run it on a quiet machine: the budget is wall-clock time.
 """
 import argparse, json, sys, time
@@ -28,24 +29,18 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     from ganbook.data import load_mnist, mnist_root
-    from ganbook.dcgan import DCGAN, default_config
+    from ganbook.dcgan import default_config, train
+    from ganbook.distill import TimeLimit
     from ganbook.metrics import evaluate, real_images
-    from ganbook.train import Trainer
     floor = evaluate(real_images('train', a.n, seed=1), a.n, seed=0)['fid']
     recipe = TutorialLoop(64)
     recipe_steps = train_for(recipe.step, a.budget)
     recipe.G.eval()
     recipe_fid = evaluate(recipe.G, a.n, seed=0)['fid']
-    torch.manual_seed(0)
-    cfg = default_config(epochs=1000, device='cpu', sample_every=0, checkpoint_every=0, log_every=10 ** 9)
-    tr = Trainer(DCGAN(), load_mnist()[0], config=cfg, callbacks=[], progress=False)
-    batches = iter(())
-    def step():
-        nonlocal batches
-        x = next(batches, None)
-        if x is None: batches = tr.data.batches(tr.epoch); tr.epoch += 1; x = next(batches)
-        tr.train_step(x, {}); tr.step += 1
-    ganbook_steps = train_for(step, a.budget)
+    # ganbook's default: exactly what `ganbook train dcgan` runs (chapter 2's train() and default_config()), stopped by the clock
+    tr = train(default_config(epochs=1000, device='cpu', sample_every=0, checkpoint_every=0, log_every=10 ** 9),
+               callbacks=[TimeLimit(a.budget)], progress=False)
+    ganbook_steps = tr.step
     ganbook_fid = evaluate(tr.generator, a.n, seed=0)['fid']
     print(json.dumps({'budget_s': a.budget, 'floor_fid': round(floor, 4), 'recipe_fid': round(recipe_fid, 4),
                       'ganbook_fid': round(ganbook_fid, 4), 'recipe_ratio': round(recipe_fid / floor, 1),

@@ -76,8 +76,11 @@ def cmd_train(a) -> int:
     run_json = out / 'run.json'
     if a.resume:
         if not (out / 'checkpoint.safetensors').exists(): raise CLIError(f"--resume: no checkpoint in {out}")
-        saved = json.loads((out / 'config.json').read_text())['train']
-        config = TrainConfig.from_dict({**saved, 'epochs': a.epochs if a.epochs is not None else saved['epochs'], 'device': a.device})
+        saved_all = json.loads((out / 'config.json').read_text())
+        saved = saved_all['train']
+        if not a.width: a.width = saved_all.get('G', {}).get('config', {}).get('width')      # rebuild the run's own model
+        new = {k: v for k, v in dict(epochs=a.epochs, lr_g=a.lr, lr_d=a.lr_d, ema=a.ema).items() if v is not None}   # what may change on resume
+        config = TrainConfig.from_dict({**saved, **new, 'device': a.device})
     else:
         over = {k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr, lr_d=a.lr_d, seed=a.seed,
                                        ema=a.ema, max_steps=a.max_steps, checkpoint_every=a.checkpoint_every).items() if v is not None}
@@ -238,7 +241,7 @@ class TutorialLoop:
         loss_g.backward(); self.opt_g.step()
 
 class EngineLoop:
-    "ganbook's `Trainer.train_step` on the same DCGAN (width 64, no EMA), fed by the in-memory batch iterator."
+    "ganbook's `Trainer.train_step` on the same DCGAN (width 64, the seed article's D, no EMA), fed by the in-memory batch iterator."
     def __init__(self, batch_size: int = 64, images=None, seed: int = 0, **config):
         from ganbook.data import load_mnist
         from ganbook.dcgan import DCGAN
@@ -247,7 +250,7 @@ class EngineLoop:
         cfg = TrainConfig(**{**dict(epochs=1000, batch_size=batch_size, lr_g=2e-4, betas=(0.5, 0.999), ema=0.0, device='cpu',
                                     log_every=10 ** 9, sample_every=0, checkpoint_every=0, seed=seed), **config})
         images = load_mnist()[0] if images is None else images
-        self.trainer = Trainer(DCGAN(width=64), images, config=cfg, callbacks=[], progress=False)
+        self.trainer = Trainer(DCGAN(width=64, d_hidden=0), images, config=cfg, callbacks=[], progress=False)
         self.batches = iter(())
 
     def step(self):
@@ -291,19 +294,19 @@ def cmd_bench(a) -> int:
 def build_parser() -> argparse.ArgumentParser:
     "The `ganbook` argument parser with all subcommands."
     p = _Parser(prog='ganbook', **_fmt("ganbook: train, sample and evaluate the course's GANs.\n\n"
-                "example:\n  ganbook train dcgan --epochs 1 --out runs/quickstart"))
+                "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart"))
     from ganbook import __version__
     p.add_argument('--version', action='version', version=f'ganbook {__version__}')
     sub = p.add_subparsers(dest='cmd', metavar='COMMAND', parser_class=_Parser)
     t = sub.add_parser('train', help='train a model and write a run directory', **_fmt(
         "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl and the config to --out.\n\n"
-        "example:\n  ganbook train dcgan --epochs 1 --out runs/quickstart\n  ganbook train dcgan --epochs 3 --out runs/quickstart --resume"))
+        "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n  ganbook train dcgan --epochs 5 --out runs/quickstart --resume"))
     t.add_argument('model', help=f"one of {', '.join(TRAINABLE)}")
     t.add_argument('--epochs', type=float); t.add_argument('--batch-size', type=int); t.add_argument('--lr', type=float, help='learning rate of G (and of D unless --lr-d)')
     t.add_argument('--lr-d', type=float); t.add_argument('--ema', type=float, help='EMA decay of G (0: off)')
-    t.add_argument('--width', type=int, help='network width multiplier'); t.add_argument('--max-steps', type=int)
+    t.add_argument('--width', type=int, help="network width multiplier (default: the chapter's; with --resume: the run's)"); t.add_argument('--max-steps', type=int)
     t.add_argument('--out', help='run directory (default runs/MODEL)'); t.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
-    t.add_argument('--seed', type=int); t.add_argument('--resume', action='store_true', help='continue the run in --out')
+    t.add_argument('--seed', type=int); t.add_argument('--resume', action='store_true', help='continue the run in --out (--epochs, --lr, --lr-d, --ema may change)')
     t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
     t.set_defaults(func=cmd_train)

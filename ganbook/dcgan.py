@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .data import load_mnist
-from .train import GAN, Sampler, TrainConfig, Trainer, register
+from .train import GAN, Sampler, TrainConfig, Trainer, fit_gan, register
 
 # %% auto #0
 __all__ = ['dcgan_init', 'Generator', 'check_images', 'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp', 'interpolate']
@@ -61,15 +61,18 @@ def check_images(x: torch.Tensor, channels: int, size: int = 28):
 
 @register('dcgan.Discriminator')
 class Discriminator(nn.Module):
-    "DCGAN discriminator: 28×28 → 14×14 → 7×7 with strided convolutions and LeakyReLU, then one logit per image."
-    def __init__(self, width: int = 64, channels: int = 1):
+    "DCGAN discriminator: 28×28 → 14×14 → 7×7 with strided convolutions and LeakyReLU, then (optionally `hidden` features and) one logit per image."
+    def __init__(self, width: int = 64, channels: int = 1, hidden: int = 0):
         super().__init__()
-        self.config = dict(width=width, channels=channels)
+        self.config = dict(width=width, channels=channels, hidden=hidden)
         w = width
         self.features = nn.Sequential(
             nn.Conv2d(channels, w, 4, 2, 1), nn.LeakyReLU(0.2, True),                                # 14×14
             nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True))  # 7×7
-        self.head = nn.Conv2d(2 * w, 1, 7, 1, 0)                                                       # 1×1
+        if hidden:      # mirror G: a 7×7 convolution to `hidden` features (as G projects z to 7×7), then a 1×1 one to the logit
+            self.head = nn.Sequential(nn.Conv2d(2 * w, hidden, 7, 1, 0, bias=False), nn.BatchNorm2d(hidden), nn.LeakyReLU(0.2, True),
+                                      nn.Conv2d(hidden, 1, 1))
+        else: self.head = nn.Conv2d(2 * w, 1, 7, 1, 0)                                                 # the seed article: 7×7 → logit
         dcgan_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -79,26 +82,20 @@ class Discriminator(nn.Module):
 
 # %% ../nbs/03_dcgan.ipynb #6f76bd79
 class DCGAN(GAN):
-    "The DCGAN generator and discriminator under a GAN objective (non-saturating by default)."
-    def __init__(self, nz: int = 100, width: int = 64, channels: int = 1, loss='nonsaturating'):
-        super().__init__(Generator(nz, width, channels), Discriminator(width, channels), loss)
+    "The DCGAN generator and discriminator under a GAN objective (non-saturating by default); D has 4·width hidden features unless `d_hidden` says otherwise."
+    def __init__(self, nz: int = 100, width: int = 32, channels: int = 1, loss='nonsaturating', d_hidden: int | None = None):
+        super().__init__(Generator(nz, width, channels), Discriminator(width, channels, 4 * width if d_hidden is None else d_hidden), loss)
 
 def default_config(**overrides) -> TrainConfig:
-    "The shipped weights' training configuration: batch 64, Adam 2e-4 (β1 0.5), EMA of G at 0.999."
-    return TrainConfig(**{**dict(epochs=5, batch_size=64, lr_g=2e-4, betas=(0.5, 0.999), ema=0.999,
+    "The shipped weights' training configuration: batch 64, Adam (β1 0.5) at 1e-3 for G and 2e-4 for D, EMA of G at 0.999."
+    return TrainConfig(**{**dict(epochs=5, batch_size=64, lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999), ema=0.999,
                                  log_every=50, sample_every=500, checkpoint_every=1000), **overrides})
 
-def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 64, loss='nonsaturating',
+def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 32, loss='nonsaturating',
           images=None, resume: bool = False, **trainer_kw) -> Trainer:
     "Train a DCGAN on MNIST (or on `images`) with the engine; returns the finished `Trainer`."
-    config = config or default_config()
-    torch.manual_seed(config.seed)                  # same initial weights for the same seed
-    gan = DCGAN(nz=nz, width=width, loss=loss)
-    images = load_mnist(train=True)[0] if images is None else images
-    trainer = Trainer(gan, images, config=config, out=out, **trainer_kw)
-    if resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists(): trainer.load_checkpoint()
-    trainer.fit()
-    return trainer
+    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss), load_mnist(train=True)[0] if images is None else images,
+                   config=config or default_config(), out=out, resume=resume, **trainer_kw)
 
 # %% ../nbs/03_dcgan.ipynb #af66a044
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

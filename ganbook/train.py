@@ -531,6 +531,9 @@ class Trainer:
         if self.G_ema is not None: self.G_ema.load_state_dict(_split(tensors, 'G_ema'))
         self.opt_g.load_state_dict(_unflatten_optimizer('opt_g', meta['opt_g'], tensors))
         self.opt_d.load_state_dict(_unflatten_optimizer('opt_d', meta['opt_d'], tensors))
+        cfg = self.config                           # the config's learning rates win, so a run can resume with new ones
+        for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d if cfg.lr_d is not None else cfg.lr_g)):
+            for group in opt.param_groups: group['lr'] = lr
         torch.set_rng_state(tensors['rng.cpu'])
         if 'rng.cuda' in tensors and self.device.type == 'cuda': torch.cuda.set_rng_state(tensors['rng.cuda'], self.device)
         self.step, self.epoch, self.batch_in_epoch = meta['step'], meta['epoch'], meta['batch_in_epoch']

@@ -114,3 +114,15 @@ def test_bench_json():
     out = json.loads(r.stdout)
     assert out['tutorial_sps'] > 0 and out['ganbook_sps'] > 0 and out['threads'] == 1
     assert abs(out['ratio'] - out['ganbook_sps'] / out['tutorial_sps']) < 0.01
+
+def test_resume_with_new_learning_rates(tmp_path):
+    out = tmp_path / 'run'
+    first = cli('train', 'dcgan', '--width', '8', '--epochs', '0.01', '--device', 'cpu', '--quiet', '--out', out)
+    assert first.returncode == 0, first.stderr
+    # no --width: the run's own width (8, not the default) is rebuilt from config.json
+    more = cli('train', 'dcgan', '--resume', '--epochs', '0.02', '--lr', '1e-4', '--lr-d', '3e-5', '--device', 'cpu', '--quiet', '--out', out)
+    assert more.returncode == 0, more.stderr
+    saved = json.loads((out / 'config.json').read_text())
+    assert saved['train']['lr_g'] == 1e-4 and saved['train']['lr_d'] == 3e-5 and saved['G']['config']['width'] == 8
+    run_info = json.loads((out / 'run.json').read_text())
+    assert run_info['steps'] == 19 and len(run_info['commands']) == 2

@@ -15,7 +15,7 @@ def test_readme_matches_index():
 
 def test_readme_commands():
     text = (ROOT / 'README.md').read_text()
-    for cmd in ('pip install -e ".[dev]"', 'ganbook train dcgan --epochs 1 --out runs/quickstart', 'python -m pytest tests'):
+    for cmd in ('pip install -e ".[dev]"', 'ganbook train dcgan --epochs 3 --out runs/quickstart', 'python -m pytest tests'):
         assert cmd in text, cmd
     assert 'python -m pytest tests' in (ROOT / '.ci' / 'run').read_text(), '.ci/run must call the README test command'
 
