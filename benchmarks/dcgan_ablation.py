@@ -23,20 +23,12 @@ def main():
     ap.add_argument('--evals', default='1000,2000'); ap.add_argument('--time-steps', type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    from ganbook.data import load_mnist
     from ganbook.dcgan import DCGAN, default_config
     from ganbook.metrics import evaluate, real_images
-    from ganbook.train import Trainer
-    torch.manual_seed(a.seed)
-    cfg = default_config(epochs=1000, device='cpu', sample_every=0, checkpoint_every=0, log_every=10 ** 9, seed=a.seed,
-                         batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema)
-    tr = Trainer(DCGAN(width=a.width, loss=a.loss, d_hidden=a.d_hidden), load_mnist()[0], config=cfg, callbacks=[], progress=False)
-    batches = iter(())
-    def step():
-        nonlocal batches
-        x = next(batches, None)
-        if x is None: batches = tr.data.batches(tr.epoch); tr.epoch += 1; x = next(batches)
-        tr.train_step(x, {}); tr.step += 1
+    from ganbook.cli import EngineLoop
+    loop = EngineLoop(a.batch_size, seed=a.seed, make_gan=lambda: DCGAN(width=a.width, loss=a.loss, d_hidden=a.d_hidden),
+                      lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema, betas=default_config().betas)   # chapter 2's Adam betas
+    tr, step = loop.trainer, loop.step
     setup = {k: v for k, v in vars(a).items() if k not in ('evals', 'n')}
     if a.time_steps:
         for _ in range(10): step()

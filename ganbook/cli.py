@@ -241,8 +241,8 @@ class TutorialLoop:
         loss_g.backward(); self.opt_g.step()
 
 class EngineLoop:
-    "ganbook's `Trainer.train_step` on the same DCGAN (width 64, the seed article's D, no EMA), fed by the in-memory batch iterator."
-    def __init__(self, batch_size: int = 64, images=None, seed: int = 0, **config):
+    "ganbook's `Trainer.train_step` fed by the in-memory batch iterator; by default on the tutorial's DCGAN (width 64, the seed article's D, no EMA)."
+    def __init__(self, batch_size: int = 64, images=None, seed: int = 0, make_gan=None, **config):
         from ganbook.data import load_mnist
         from ganbook.dcgan import DCGAN
         from ganbook.train import Trainer, TrainConfig
@@ -250,7 +250,7 @@ class EngineLoop:
         cfg = TrainConfig(**{**dict(epochs=1000, batch_size=batch_size, lr_g=2e-4, betas=(0.5, 0.999), ema=0.0, device='cpu',
                                     log_every=10 ** 9, sample_every=0, checkpoint_every=0, seed=seed), **config})
         images = load_mnist()[0] if images is None else images
-        self.trainer = Trainer(DCGAN(width=64, d_hidden=0), images, config=cfg, callbacks=[], progress=False)
+        self.trainer = Trainer(make_gan() if make_gan else DCGAN(width=64, d_hidden=0), images, config=cfg, callbacks=[], progress=False)
         self.batches = iter(())
 
     def step(self):
