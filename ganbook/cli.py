@@ -172,7 +172,9 @@ def cmd_distill(a) -> int:
     from ganbook.dcgan import Generator
     from ganbook.pretrained import save_weights
     from ganbook.train import get_device
-    if a.width < 1: raise CLIError(f"--width must be positive, got {a.width}")
+    if (a.width is None) == (a.channels is None): raise CLIError("give the student shape as --width W or as --channels C1 C2 (one of them)")
+    if a.width is not None and a.width < 1: raise CLIError(f"--width must be positive, got {a.width}")
+    if a.channels is not None and min(a.channels) < 1: raise CLIError(f"--channels must be positive, got {a.channels}")
     if a.steps < 1: raise CLIError(f"--steps must be positive, got {a.steps}")
     if a.batch_size < 1 or a.bank < a.batch_size: raise CLIError(f"--bank ({a.bank}) must hold at least one batch (--batch-size {a.batch_size})")
     try: device = get_device(a.device)
@@ -181,9 +183,10 @@ def cmd_distill(a) -> int:
     if type(teacher) is not Generator:
         raise CLIError(f"{a.teacher} is a {type(teacher).__name__}; distill copies DCGAN generators (e.g. dcgan-mnist)")
     tc = teacher.config
-    if a.width > tc['width']: raise CLIError(f"--width {a.width} is not slimmer than the teacher (width {tc['width']})")
+    c1, c2 = (4 * a.width, 2 * a.width) if a.width is not None else a.channels
+    if c1 > 4 * tc['width'] or c2 > 2 * tc['width']:
+        raise CLIError(f"the student ({c1}, {c2} channels) is not slimmer than the teacher ({4 * tc['width']}, {2 * tc['width']}; width {tc['width']})")
     torch.manual_seed(a.seed)
-    c1, c2 = 4 * a.width, 2 * a.width
     student = dist.prune_generator(teacher, c1, c2) if a.init == 'prune' else dist.SlimGenerator(tc['nz'], c1, c2, tc['channels'])
     t0 = time.perf_counter()
     bank = dist.teacher_bank(teacher.to(device), a.bank, seed=a.seed)
@@ -193,7 +196,7 @@ def cmd_distill(a) -> int:
     wall = time.perf_counter() - t0
     student = student.cpu().eval()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    record = {'command': command_line(), 'teacher': str(a.teacher), 'init': a.init, 'width': a.width, 'seed': a.seed,
+    record = {'command': command_line(), 'teacher': str(a.teacher), 'init': a.init, 'width': a.width, 'channels': [c1, c2], 'seed': a.seed,
               'steps': a.steps, 'bank': a.bank, 'batch_size': a.batch_size, 'lr': a.lr, 'wall_time_s': round(wall, 1),
               'machine': machine_description(device), 'torch': torch.__version__,
               'params': dist.n_params(student), 'teacher_params': dist.n_params(teacher)}
@@ -330,10 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_eval)
     d = sub.add_parser('distill', help="distil a DCGAN into a slimmer student (chapter 6)", **_fmt(
         "Copy TEACHER (a shipped name, weights file or run directory of a DCGAN) into a student of width W\n"
-        "(hidden channels 4W and 2W; the teacher has width 64) and write DIR/student.safetensors, its .json record,\n"
-        "its loss curve and DIR/samples.png.\n\nexample:\n  ganbook distill dcgan-mnist --width 8 --out runs/student\n"
+        "(hidden channels 4W and 2W; the teacher has width 64), or of hidden channels C1 (7x7) and C2 (14x14),\n"
+        "and write DIR/student.safetensors, its .json record, its loss curve and DIR/samples.png.\n\n"
+        "example:\n  ganbook distill dcgan-mnist --width 8 --out runs/student\n"
+        "  ganbook distill dcgan-mnist --channels 32 32 --steps 20000 --out runs/student   # chapter 6's shipped shape\n"
         "  ganbook eval runs/student/student.safetensors --n 10000"))
-    d.add_argument('teacher', metavar='TEACHER'); d.add_argument('--width', type=int, required=True, help='student width W')
+    d.add_argument('teacher', metavar='TEACHER'); d.add_argument('--width', type=int, help='student width W (hidden channels 4W, 2W)')
+    d.add_argument('--channels', type=int, nargs=2, metavar=('C1', 'C2'), help='student hidden channels at 7x7 and 14x14 (instead of --width)')
     d.add_argument('--out', required=True, help='output directory'); d.add_argument('--init', choices=['prune', 'scratch'], default='prune',
                    help="start from the teacher's most important channels (default) or from random weights")
     d.add_argument('--steps', type=int, default=10000); d.add_argument('--bank', type=int, default=30000, help='teacher samples to copy')

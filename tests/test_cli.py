@@ -39,7 +39,9 @@ def test_console_script_installed():
     (['distill', 'dcgan-mnist', '--width', '0', '--out', 'x'], '--width must be positive'),
     (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--bank', '10'], 'must hold at least one batch'),
     (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--device', 'cuda:9'], 'not available'),
-    (['distill', 'dcgan-mnist', '--out', 'x'], 'required: --width'),
+    (['distill', 'dcgan-mnist', '--out', 'x'], 'give the student shape'),
+    (['distill', 'dcgan-mnist', '--width', '8', '--channels', '28', '64', '--out', 'x'], 'one of them'),
+    (['distill', 'dcgan-mnist', '--channels', '0', '64', '--out', 'x'], '--channels must be positive'),
     (['bench', '--steps', '0'], 'must be positive'),
 ])
 def test_bad_input_one_line(args, text):
