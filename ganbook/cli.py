@@ -336,13 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(hidden channels 4W and 2W; the teacher has width 64), or of hidden channels C1 (7x7) and C2 (14x14),\n"
         "and write DIR/student.safetensors, its .json record, its loss curve and DIR/samples.png.\n\n"
         "example:\n  ganbook distill dcgan-mnist --width 8 --out runs/student\n"
-        "  ganbook distill dcgan-mnist --channels 32 32 --steps 20000 --out runs/student   # chapter 6's shipped shape\n"
+        "  ganbook distill dcgan-mnist --channels 32 32 --out runs/student   # chapter 6's shipped shape and recipe\n"
         "  ganbook eval runs/student/student.safetensors --n 10000"))
     d.add_argument('teacher', metavar='TEACHER'); d.add_argument('--width', type=int, help='student width W (hidden channels 4W, 2W)')
     d.add_argument('--channels', type=int, nargs=2, metavar=('C1', 'C2'), help='student hidden channels at 7x7 and 14x14 (instead of --width)')
     d.add_argument('--out', required=True, help='output directory'); d.add_argument('--init', choices=['prune', 'scratch'], default='prune',
                    help="start from the teacher's most important channels (default) or from random weights")
-    d.add_argument('--steps', type=int, default=10000); d.add_argument('--bank', type=int, default=30000, help='teacher samples to copy')
+    d.add_argument('--steps', type=int, default=20000)
+    d.add_argument('--bank', type=int, default=120000, help='teacher samples to copy (chapter 6: 30,000 overfit, 120,000 did better)')
     d.add_argument('--batch-size', type=int, default=64); d.add_argument('--lr', type=float, default=2e-3)
     d.add_argument('--seed', type=int, default=0); d.add_argument('--device', default='cpu', help='auto, cpu, cuda or mps')
     d.add_argument('--quiet', action='store_true', help='no progress bar')
