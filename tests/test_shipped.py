@@ -31,12 +31,12 @@ def test_infogan_code_accuracy_small_sample():
     assert r.accuracy >= 0.85, r
 
 def test_dcgan_and_student_fid_small_sample():
-    "Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor, student 23.4x)."
+    "Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor, student 19.1x)."
     from ganbook.metrics import evaluate, real_images
     floor = evaluate(real_images('train', 2000, seed=1), 2000, seed=0)['fid']
     teacher = evaluate(load('dcgan-mnist'), 2000, seed=1)['fid']
     student = evaluate(load('dcgan-mnist-student'), 2000, seed=1)['fid']
-    # measured when shipped: floor 0.143, DCGAN 0.700 (4.9x), student 1.183 (8.2x; the 32x16 student before it: 1.333 = 9.3x);
+    # measured when shipped: floor 0.143, DCGAN 0.700 (4.9x), student 1.000 (7.0x; the 32x16 student before it: 1.333 = 9.3x);
     # the old DCGAN was far worse
     assert teacher < 7 * floor, (teacher, floor)
-    assert teacher < student < 11 * floor, (teacher, student, floor)
+    assert teacher < student < 9 * floor, (teacher, student, floor)
