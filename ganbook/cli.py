@@ -17,9 +17,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'init_distributed', 'cmd_train',
-           'load_generator', 'cmd_sample', 'cmd_export', 'cmd_eval', 'cmd_distill', 'TutorialLoop', 'EngineLoop',
-           'samples_per_second', 'throughput', 'cmd_bench', 'build_parser', 'main']
+__all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'init_distributed', 'exit_worker',
+           'cmd_train', 'load_generator', 'cmd_sample', 'cmd_export', 'cmd_eval', 'cmd_distill', 'TutorialLoop',
+           'EngineLoop', 'samples_per_second', 'throughput', 'cmd_bench', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -66,6 +66,11 @@ def init_distributed(device: torch.device) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 # %% ../nbs/10_cli.ipynb #df2fc83c
+def exit_worker(rc: int = 0) -> int:
+    "End a torchrun worker after its work is saved, skipping interpreter teardown (where gloo's threads can abort a clean exit)."
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(rc)
+
 def cmd_train(a) -> int:
     "Train a chapter's model and write the run directory."
     from ganbook.train import get_device, TrainConfig
@@ -96,7 +101,7 @@ def cmd_train(a) -> int:
         if world > 1:
             torch.distributed.barrier()             # let every rank finish before tearing the group down
             torch.distributed.destroy_process_group()
-    if rank != 0: return 0
+    if rank != 0: return exit_worker(0)
     wall = prior.get('wall_time_s', 0) + time.perf_counter() - t0
     commands = prior.get('commands', []) + [command_line()]
     run_json.write_text(json.dumps({'model': a.model, 'commands': commands, 'machine': machine_description(device),
@@ -107,7 +112,7 @@ def cmd_train(a) -> int:
     print(f"done: {trainer.step} steps in {wall:.0f} s on {device}\n"
           f"  samples: {last[-1] if last else out / 'samples'}\n  metrics: {out / 'metrics.jsonl'}\n"
           f"  checkpoint: {out / 'checkpoint.safetensors'}")
-    return 0
+    return exit_worker(0) if world > 1 else 0
 
 # %% ../nbs/10_cli.ipynb #74ee14a4
 def load_generator(name_or_path, device='cpu'):
