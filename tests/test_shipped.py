@@ -27,8 +27,8 @@ def test_cgan_label_accuracy_small_sample():
 def test_infogan_code_accuracy_small_sample():
     from ganbook.metrics import code_accuracy
     r = code_accuracy(load('infogan-mnist'), n_per_code=100, seed=1)
-    # 89.8% on 10,000 samples: the chapter's 95% goal is not met yet; this guards against regressions
-    assert r.accuracy >= 0.85, r
+    # 98.5% on 10,000 samples (chapter 4; goal 95%), 98.5% on these 1,000; the old weights scored 89.8%
+    assert r.accuracy >= 0.95, r
 
 def test_dcgan_and_student_fid_small_sample():
     "Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor, student 19.1x)."
