@@ -19,7 +19,7 @@ from .train import GAN, Sampler, TrainConfig, Trainer, build_model, fit_gan, cri
 
 # %% auto #0
 __all__ = ['check_continuous', 'Generator', 'Discriminator', 'InfoGAN', 'default_config', 'train', 'load_critic',
-           'matched_accuracy', 'code_sweep', 'explore_codes', 'explorer']
+           'matched_accuracy', 'code_sweep', 'stroke_stats', 'code_effects', 'explore_codes', 'explorer']
 
 # %% ../nbs/05_infogan.ipynb #10722db1
 def check_continuous(continuous, n: int, n_cont: int) -> torch.Tensor:
@@ -175,6 +175,31 @@ def code_sweep(G: nn.Module, code: int = 0, steps: int = 10, span: tuple = (-1.0
     with torch.no_grad(): x = G.finish(G(z.to(device), cat.to(device), cont.to(device)))
     G.train(was)
     return x
+
+# %% ../nbs/05_infogan.ipynb #ef57f8e8
+def stroke_stats(x: torch.Tensor) -> dict:
+    "Per-image ink (total brightness in [0, 1] units), slant (rightward shear, dx per pixel up) and width (horizontal spread, px) of images [n, 1, H, W] in [-1, 1]."
+    if x.ndim != 4 or x.shape[1] != 1: raise ValueError(f"images must be [n, 1, H, W], got {tuple(x.shape)}")
+    w = ((x.float() + 1) / 2).clamp(0, 1)[:, 0]
+    mass = w.sum((1, 2)).clamp_min(1e-6)
+    ys, xs = torch.meshgrid(torch.arange(w.shape[1], dtype=w.dtype), torch.arange(w.shape[2], dtype=w.dtype), indexing='ij')
+    mean = lambda f: (w * f).sum((1, 2)) / mass
+    cx, cy = mean(xs), mean(ys)
+    dx, dy = xs - cx[:, None, None], ys - cy[:, None, None]
+    vyy = mean(dy * dy).clamp_min(1e-6)
+    return {'ink': mass, 'slant': -mean(dx * dy) / vyy, 'width': mean(dx * dx).sqrt()}
+
+def code_effects(G: nn.Module, code: int, values=(-1.0, -0.5, 0.0, 0.5, 1.0), n: int = 1000, seed: int = 0) -> dict:
+    "Mean `stroke_stats` of `n` samples (same noise and categories for every value) with continuous code `code` set to each of `values`."
+    c = G.config
+    if not 0 <= code < c['n_cont']: raise ValueError(f"code must be in 0..{c['n_cont'] - 1}, got {code}")
+    lat = G.latent(n, generator=torch.Generator().manual_seed(seed))
+    out = {'value': [float(v) for v in values], 'ink': [], 'slant': [], 'width': []}
+    for v in values:
+        cont = lat['continuous'].clone(); cont[:, code] = float(v)
+        x = G.sample(n, seed=seed, category=lat['category'], continuous=cont)   # same seed: the same z for every value
+        for k, t in stroke_stats(x).items(): out[k].append(t.mean().item())
+    return out
 
 # %% ../nbs/05_infogan.ipynb #05eecf4f
 def explore_codes(G: nn.Module, category: int = 0, continuous=(0.0, 0.0), seed: int = 0, n: int = 8) -> torch.Tensor:
