@@ -36,10 +36,11 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--seed', type=int, default=0); p.add_argument('--steps', type=int, default=20000)
     p.add_argument('--width', type=int, default=32); p.add_argument('--every', type=int, default=2000)
+    p.add_argument('--lambda-cat', type=float, default=1.0, help="weight of the categorical code's information term")
     p.add_argument('--lambda-cont', type=float, default=0.1, help='weight of the continuous codes\' information term')
     p.add_argument('--out', default=None)
     a = p.parse_args()
     out = Path(a.out or f'runs/infogan-screen-s{a.seed}')
     cfg = infogan.default_config(epochs=100, max_steps=a.steps, seed=a.seed, device='cpu', checkpoint_every=1000)
-    infogan.train(cfg, out=out, width=a.width, lambda_cont=a.lambda_cont, resume=True, progress=False,
+    infogan.train(cfg, out=out, width=a.width, lambda_cat=a.lambda_cat, lambda_cont=a.lambda_cont, resume=True, progress=False,
                   callbacks=[MetricsLogger(), Checkpointer(), CodeProbe(a.every, out)])
