@@ -1,5 +1,5 @@
 """Shared helpers for ganbook's pytest suite."""
-import os, subprocess, sys
+import os, subprocess
 from pathlib import Path
 import pytest
 

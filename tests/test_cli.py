@@ -1,14 +1,38 @@
-"""The `ganbook` command line: help, one-line errors for bad input, crash safety, safe loading."""
+"""The `ganbook` command line: help, one-line errors for bad input, crash safety, safe loading.
+
+Most tests call `ganbook.cli.main` in this process (`cli_inproc`: no interpreter start and torch
+import per case); subprocesses remain for the installed console script, the SIGKILL test and
+whatever needs a fresh process (torchrun is in test_distributed.py).
+"""
 import json, os, pickle, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 import torch
 from conftest import ROOT, run
+from ganbook.cli import main
 
 GANBOOK = [sys.executable, '-m', 'ganbook.cli']
 
-def cli(*args, timeout=600):
-    return run([*GANBOOK, *map(str, args)], timeout=timeout)
+def cli_inproc(capsys, *args) -> subprocess.CompletedProcess:
+    """`ganbook ARGS` run by `main()` in this process, as a CompletedProcess (rc, stdout, stderr).
+
+    argparse's exits (--help, --version) become return codes; torch's thread count, its random
+    state and sys.argv (which run.json records) are restored afterwards, so nothing leaks into
+    later tests."""
+    args = [str(a) for a in args]
+    capsys.readouterr()                                 # drop whatever was printed before
+    threads, argv = torch.get_num_threads(), sys.argv
+    sys.argv = ['ganbook', *args]
+    try:
+        with torch.random.fork_rng(devices=[]):
+            try: rc = main(args)
+            except SystemExit as e:
+                rc = e.code if isinstance(e.code, int) else int(e.code is not None)
+    finally:
+        sys.argv = argv
+        torch.set_num_threads(threads)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(['ganbook', *args], rc, out, err)
 
 def one_line_error(r, text):
     "Exit code 2, exactly one line on stderr containing `text`, no traceback."
@@ -16,14 +40,22 @@ def one_line_error(r, text):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert len(lines) == 1 and text in lines[0] and 'Traceback' not in r.stderr, r.stderr
 
-@pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval'], ['distill'], ['bench']])
-def test_help(sub):
-    r = cli(*sub, '--help')
+@pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval'], ['distill'],
+                                 ['bench']])
+def test_help(sub, capsys):
+    r = cli_inproc(capsys, *sub, '--help')
     assert r.returncode == 0 and 'example:' in r.stdout, r.stdout + r.stderr
 
 def test_console_script_installed():
     r = run(['ganbook', '--version'])
     assert r.returncode == 0 and r.stdout.startswith('ganbook '), r.stderr
+
+def test_version_inproc(capsys):
+    import ganbook
+    r = cli_inproc(capsys, '--version')
+    assert r.returncode == 0 and r.stdout.strip() == f'ganbook {ganbook.__version__}', r
+
+STUDENT = ['--width', '8', '--out', 'x']
 
 @pytest.mark.parametrize('args,text', [
     (['train', 'stylegan'], 'unknown model'),
@@ -34,39 +66,45 @@ def test_console_script_installed():
     (['train', 'dcgan', '--device', 'tpu'], 'unknown device'),
     (['sample', 'dcgan-mnist', '--n', '-1'], '--n must be positive'),
     (['sample', 'cgan-mnist', '--label', '12'], 'labels must be in 0..9'),
-    (['distill', 'no-such-model', '--width', '8', '--out', 'x'], 'neither a shipped model'),
-    (['distill', 'cgan-mnist', '--width', '8', '--out', 'x'], 'distill copies DCGAN generators'),
+    (['distill', 'no-such-model', *STUDENT], 'neither a shipped model'),
+    (['distill', 'cgan-mnist', *STUDENT], 'distill copies DCGAN generators'),
     (['distill', 'dcgan-mnist', '--width', '0', '--out', 'x'], '--width must be positive'),
-    (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--bank', '10'], 'must hold at least one batch'),
-    (['distill', 'dcgan-mnist', '--width', '8', '--out', 'x', '--device', 'cuda:9'], 'not available'),
+    (['distill', 'dcgan-mnist', *STUDENT, '--bank', '10'], 'must hold at least one batch'),
+    (['distill', 'dcgan-mnist', *STUDENT, '--device', 'cuda:9'], 'not available'),
     (['distill', 'dcgan-mnist', '--out', 'x'], 'give the student shape'),
-    (['distill', 'dcgan-mnist', '--width', '8', '--channels', '28', '64', '--out', 'x'], 'one of them'),
-    (['distill', 'dcgan-mnist', '--channels', '0', '64', '--out', 'x'], '--channels must be positive'),
+    (['distill', 'dcgan-mnist', *STUDENT, '--channels', '28', '64'], 'one of them'),
+    (['distill', 'dcgan-mnist', '--channels', '0', '64', '--out', 'x'],
+     '--channels must be positive'),
     (['bench', '--steps', '0'], 'must be positive'),
+    (['no-such-command'], 'invalid choice'),
 ])
-def test_bad_input_one_line(args, text):
-    one_line_error(cli(*args), text)
+def test_bad_input_one_line(args, text, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)             # relative outputs (--out x, samples.png) land here
+    one_line_error(cli_inproc(capsys, *args), text)
 
-def test_not_a_checkpoint(tmp_path):
+def test_not_a_checkpoint(tmp_path, capsys):
     (tmp_path / 'checkpoint.safetensors').write_bytes(b'this is not a checkpoint')
-    one_line_error(cli('sample', tmp_path), 'not a safetensors file')
-    one_line_error(cli('export', tmp_path / 'missing', tmp_path / 'w'), 'not a run directory')
+    one_line_error(cli_inproc(capsys, 'sample', tmp_path), 'not a safetensors file')
+    one_line_error(cli_inproc(capsys, 'export', tmp_path / 'missing', tmp_path / 'w'),
+                   'not a run directory')
 
 class Evil:
     "Unpickling this object runs code that creates a marker file."
     def __init__(self, marker): self.marker = str(marker)
     def __reduce__(self): return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
 
-def test_malicious_checkpoint_is_refused(tmp_path):
+def test_malicious_checkpoint_is_refused(tmp_path, capsys):
     marker = tmp_path / 'pwned'
     payload = pickle.dumps({'G': Evil(marker)})
     (tmp_path / 'checkpoint.safetensors').write_bytes(payload)
     (tmp_path / 'evil.safetensors').write_bytes(payload)
-    one_line_error(cli('sample', tmp_path, '--out', tmp_path / 'x.png'), 'never unpickles')
-    one_line_error(cli('sample', tmp_path / 'evil.safetensors'), 'never unpickles')
+    one_line_error(cli_inproc(capsys, 'sample', tmp_path, '--out', tmp_path / 'x.png'),
+                   'never unpickles')
+    one_line_error(cli_inproc(capsys, 'sample', tmp_path / 'evil.safetensors'), 'never unpickles')
     from ganbook.pretrained import load
     from ganbook.train import CheckpointError
-    with pytest.raises(CheckpointError, match='never unpickles'): load(tmp_path / 'evil.safetensors')
+    with pytest.raises(CheckpointError, match='never unpickles'):
+        load(tmp_path / 'evil.safetensors')
     assert not marker.exists(), 'the pickle payload ran'
 
 def _weights(run_dir):
@@ -74,14 +112,16 @@ def _weights(run_dir):
     return load_file(str(Path(run_dir) / 'checkpoint.safetensors'))
 
 def test_kill_and_resume_is_bitwise_equal(tmp_path):
-    common = ['train', 'dcgan', '--width', '8', '--max-steps', '400', '--checkpoint-every', '5', '--device', 'cpu',
-              '--seed', '3', '--quiet']
+    # separate processes: one of them is SIGKILLed mid-run
+    common = ['train', 'dcgan', '--width', '8', '--max-steps', '400', '--checkpoint-every', '5',
+              '--device', 'cpu', '--seed', '3', '--quiet']
     env = {'OMP_NUM_THREADS': '1'}
     full = run([*GANBOOK, *common, '--out', str(tmp_path / 'full')], env=env)
     assert full.returncode == 0, full.stderr
     # start the same run, SIGKILL it once a checkpoint past step 20 exists, then resume
     out = tmp_path / 'killed'
-    proc = subprocess.Popen([*GANBOOK, *common, '--out', str(out)], cwd=ROOT, env={**os.environ, **env},
+    proc = subprocess.Popen([*GANBOOK, *common, '--out', str(out)], cwd=ROOT,
+                            env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     from ganbook.train import read_safetensors
     deadline = time.time() + 300
@@ -91,40 +131,51 @@ def test_kill_and_resume_is_bitwise_equal(tmp_path):
         except Exception: pass
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL); proc.wait()
-    _, meta = read_safetensors(out / 'checkpoint.safetensors')           # the last complete checkpoint loads
+    _, meta = read_safetensors(out / 'checkpoint.safetensors')  # the last complete checkpoint loads
     assert 20 <= meta['step'] < 400, meta['step']
-    resumed = run([*GANBOOK, 'train', 'dcgan', '--width', '8', '--out', str(out), '--resume', '--device', 'cpu', '--quiet'], env=env)
+    resumed = run([*GANBOOK, 'train', 'dcgan', '--width', '8', '--out', str(out), '--resume',
+                   '--device', 'cpu', '--quiet'], env=env)
     assert resumed.returncode == 0, resumed.stderr
     a, b = _weights(tmp_path / 'full'), _weights(out)
     gen = [k for k in a if k.startswith(('G.', 'D.', 'G_ema.'))]
-    assert gen and all(torch.equal(a[k], b[k]) for k in gen), 'resumed weights differ from the uninterrupted run'
+    assert gen and all(torch.equal(a[k], b[k]) for k in gen), \
+        'resumed weights differ from the uninterrupted run'
     assert read_safetensors(out / 'checkpoint.safetensors')[1]['step'] == 400
 
-def test_resume_without_checkpoint(tmp_path):
-    one_line_error(cli('train', 'dcgan', '--out', tmp_path, '--resume', '--device', 'cpu'), 'no checkpoint')
+def test_resume_without_checkpoint(tmp_path, capsys):
+    r = cli_inproc(capsys, 'train', 'dcgan', '--out', tmp_path, '--resume', '--device', 'cpu')
+    one_line_error(r, 'no checkpoint')
 
-def test_conditional_sampling(tmp_path):
-    r = cli('sample', 'cgan-mnist', '--label', '3', '--n', '16', '--out', tmp_path / 'threes.png')
+def test_conditional_sampling(tmp_path, capsys):
+    r = cli_inproc(capsys, 'sample', 'cgan-mnist', '--label', '3', '--n', '16',
+                   '--out', tmp_path / 'threes.png')
     assert r.returncode == 0 and (tmp_path / 'threes.png').exists(), r.stderr
     from ganbook.metrics import predict
     from ganbook.pretrained import load
     assert (predict(load('cgan-mnist').sample(50, seed=0, labels=3)) == 3).float().mean() > 0.9
 
-def test_bench_json():
-    r = cli('bench', '--steps', '3', '--rounds', '1', '--batch-size', '16', '--threads', '1', '--json')
+def test_bench_json(capsys):
+    threads = torch.get_num_threads()
+    r = cli_inproc(capsys, 'bench', '--steps', '3', '--rounds', '1', '--batch-size', '16',
+                   '--threads', '1', '--json')
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out['tutorial_sps'] > 0 and out['ganbook_sps'] > 0 and out['threads'] == 1
     assert abs(out['ratio'] - out['ganbook_sps'] / out['tutorial_sps']) < 0.01
+    assert torch.get_num_threads() == threads, 'cli_inproc must restore the thread count'
 
-def test_resume_with_new_learning_rates(tmp_path):
+def test_resume_with_new_learning_rates(tmp_path, capsys):
     out = tmp_path / 'run'
-    first = cli('train', 'dcgan', '--width', '8', '--epochs', '0.01', '--device', 'cpu', '--quiet', '--out', out)
+    common = ['--device', 'cpu', '--quiet', '--out', out]
+    first = cli_inproc(capsys, 'train', 'dcgan', '--width', '8', '--epochs', '0.01', *common)
     assert first.returncode == 0, first.stderr
     # no --width: the run's own width (8, not the default) is rebuilt from config.json
-    more = cli('train', 'dcgan', '--resume', '--epochs', '0.02', '--lr', '1e-4', '--lr-d', '3e-5', '--device', 'cpu', '--quiet', '--out', out)
+    more = cli_inproc(capsys, 'train', 'dcgan', '--resume', '--epochs', '0.02', '--lr', '1e-4',
+                      '--lr-d', '3e-5', *common)
     assert more.returncode == 0, more.stderr
     saved = json.loads((out / 'config.json').read_text())
-    assert saved['train']['lr_g'] == 1e-4 and saved['train']['lr_d'] == 3e-5 and saved['G']['config']['width'] == 8
+    assert saved['train']['lr_g'] == 1e-4 and saved['train']['lr_d'] == 3e-5
+    assert saved['G']['config']['width'] == 8
     run_info = json.loads((out / 'run.json').read_text())
     assert run_info['steps'] == 19 and len(run_info['commands']) == 2
+    assert run_info['commands'][1].startswith('ganbook train dcgan --resume'), run_info['commands']

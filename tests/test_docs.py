@@ -21,14 +21,16 @@ PENDING_CHAPTERS: set = set()
 
 # Cell options that Quarto reads (and removes) from the top of a code cell. Any other `#|` line
 # would be an nbdev directive (export, hide, slow, ...) leaking into the rendered page.
-QUARTO_CELL_OPTIONS = {'echo', 'output', 'eval', 'include', 'warning', 'error', 'code-fold', 'code-summary',
-                       'label', 'fig-cap', 'fig-alt', 'tbl-cap', 'layout-ncol', 'layout-nrow', 'column'}
+QUARTO_CELL_OPTIONS = {'echo', 'output', 'eval', 'include', 'warning', 'error', 'code-fold',
+                       'code-summary', 'label', 'fig-cap', 'fig-alt', 'tbl-cap', 'layout-ncol',
+                       'layout-nrow', 'column'}
 
 IMAGE_MIMES = ('image/png', 'image/jpeg', 'image/gif', 'image/svg+xml')
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    "A processed copy of the project: `nbdev_proc_nbs` has run in it; `site / '_proc'` is what Quarto would render."
+    """A processed copy of the project: `nbdev_proc_nbs` has run in it; `site / '_proc'` is what
+    Quarto would render."""
     project = preview.copy_project(tmp_path_factory.mktemp('docs') / 'project')
     r = preview.proc_nbs(project)
     assert r.returncode == 0, f"nbdev_proc_nbs failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
@@ -52,11 +54,13 @@ def _images(cell):
     return out
 
 def _nb(path): return json.loads(Path(path).read_text())
-def _src(cell): return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+def _src(cell):
+    return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
 
 def test_nbdev_proc_nbs_succeeds(site):
     processed = sorted(p.name for p in (site / '_proc').glob('*.ipynb'))
-    assert processed == CHAPTERS, f"processed {processed}, expected every notebook in nbs/: {CHAPTERS}"
+    assert processed == CHAPTERS, \
+        f"processed {processed}, expected every notebook in nbs/: {CHAPTERS}"
     assert (site / '_proc' / '_quarto.yml').is_file() and (site / '_proc' / 'nbdev.yml').is_file()
 
 def test_quarto_yml_configures_the_site(quarto):
@@ -66,10 +70,13 @@ def test_quarto_yml_configures_the_site(quarto):
     assert web['navbar'].get('search') is True, 'navbar with search: true'
     assert web['sidebar'].get('contents'), 'a sidebar with contents'
     assert html.get('theme'), 'format.html.theme'
-    assert html.get('code-copy') is True or html.get('code-fold') not in (None, False), 'code-copy or code-fold'
-    assert html.get('html-math-method') in ('katex', 'mathjax'), 'LaTeX rendering: html-math-method katex or mathjax'
+    assert html.get('code-copy') is True or html.get('code-fold') not in (None, False), \
+        'code-copy or code-fold'
+    assert html.get('html-math-method') in ('katex', 'mathjax'), \
+        'LaTeX rendering: html-math-method katex or mathjax'
     assert str(web.get('repo-url', '')).startswith('https://github.com/'), 'website.repo-url'
-    assert any('github.com' in str(i.get('href', '')) for i in web['navbar'].get('right', []) + web['navbar'].get('left', [])), \
+    items = web['navbar'].get('right', []) + web['navbar'].get('left', [])
+    assert any('github.com' in str(i.get('href', '')) for i in items), \
         'a repository link in the navbar'
 
 def test_sidebar_lists_every_chapter_and_only_existing_files():
@@ -77,20 +84,24 @@ def test_sidebar_lists_every_chapter_and_only_existing_files():
     missing_from_sidebar = [c for c in CHAPTERS if c not in entries]
     missing_files = [e for e in entries if not (ROOT / 'nbs' / e).exists()]
     assert not missing_from_sidebar and not missing_files, \
-        f"notebooks not in the sidebar of _quarto.yml: {missing_from_sidebar}; sidebar entries with no file in nbs/: {missing_files}"
+        (f"notebooks not in the sidebar of _quarto.yml: {missing_from_sidebar}; "
+         f"sidebar entries with no file in nbs/: {missing_files}")
     assert len(entries) == len(set(entries)), f"sidebar lists a page twice: {entries}"
 
 def test_sidebar_is_in_course_order():
     nbs = [e for e in preview.sidebar_entries(ROOT / '_quarto.yml') if e.endswith('.ipynb')]
-    assert nbs == sorted(nbs, key=_num), f"sidebar order {nbs}; course order is index, then by chapter number: {sorted(nbs, key=_num)}"
+    order = sorted(nbs, key=_num)
+    assert nbs == order, \
+        f"sidebar order {nbs}; course order is index, then by chapter number: {order}"
 
 def test_quarto_yml_names_only_existing_files(site, quarto):
     "Every file name in the site configuration exists where Quarto reads it (the processed folder)."
     names = []
+    file_name = r'[\w./-]+\.(ipynb|qmd|md|css|scss|ya?ml|png|svg|jpe?g|ico|html|js)'
     def walk(v):
         if isinstance(v, dict): [walk(x) for x in v.values()]
         elif isinstance(v, list): [walk(x) for x in v]
-        elif isinstance(v, str) and re.fullmatch(r'[\w./-]+\.(ipynb|qmd|md|css|scss|ya?ml|png|svg|jpe?g|ico|html|js)', v): names.append(v)
+        elif isinstance(v, str) and re.fullmatch(file_name, v): names.append(v)
     walk(quarto)
     assert 'styles.css' in names and 'nbdev.yml' in names and 'index.ipynb' in names, names
     missing = [n for n in names if not (site / '_proc' / n).exists()]
@@ -112,8 +123,11 @@ def test_no_nbdev_directives_in_rendered_text(site, nb):
     for i, c in enumerate(_nb(site / '_proc' / nb)['cells']):
         lines = _src(c).splitlines()
         if c['cell_type'] == 'code':                       # Quarto options may open a code cell
-            while lines and (m := re.match(r'\s*#\|\s*([\w-]+)\s*:', lines[0])) and m[1] in QUARTO_CELL_OPTIONS: lines.pop(0)
-        texts = lines + [l for o in c.get('outputs', []) for l in ''.join(o.get('text', '')).splitlines()]
+            while (lines and (m := re.match(r'\s*#\|\s*([\w-]+)\s*:', lines[0]))
+                   and m[1] in QUARTO_CELL_OPTIONS):
+                lines.pop(0)
+        texts = lines + [l for o in c.get('outputs', [])
+                         for l in ''.join(o.get('text', '')).splitlines()]
         bad += [f"cell {i}: {l.strip()}" for l in texts if l.lstrip().startswith('#|')]
     assert not bad, f"{nb} carries nbdev directives into the page: {bad[:10]}"
 
@@ -123,7 +137,8 @@ def _links(nb_path):
     for c in _nb(nb_path)['cells']:
         if c['cell_type'] != 'markdown': continue
         s = _src(c)
-        out += re.findall(r'\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)', s) + re.findall(r'(?:href|src)="([^"]+)"', s)
+        out += re.findall(r'\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)', s)  # [text](target "title")
+        out += re.findall(r'(?:href|src)="([^"]+)"', s)
     return [l for l in out if not re.match(r'[a-z][\w+.-]*:|#|/', l)]
 
 def test_internal_links_resolve(site):
@@ -131,12 +146,14 @@ def test_internal_links_resolve(site):
     for nb in CHAPTERS:
         for link in _links(site / '_proc' / nb):
             target = link.split('#')[0]
-            if not (site / '_proc' / target).exists() and target not in PENDING_CHAPTERS: broken.append(f"{nb} -> {link}")
+            if not (site / '_proc' / target).exists() and target not in PENDING_CHAPTERS:
+                broken.append(f"{nb} -> {link}")
     assert not broken, f"links to files that do not exist: {broken}"
 
 def test_pending_chapters_are_still_pending():
     arrived = sorted(PENDING_CHAPTERS & set(CHAPTERS))
-    assert not arrived, f"{arrived} now exist: remove them from PENDING_CHAPTERS in tests/test_docs.py and add them to the sidebar"
+    assert not arrived, (f"{arrived} now exist: remove them from PENDING_CHAPTERS in "
+                         "tests/test_docs.py and add them to the sidebar")
 
 def test_offline_preview(site, tmp_path):
     entries = preview.sidebar_entries(site / '_quarto.yml')
@@ -151,15 +168,18 @@ def test_offline_preview(site, tmp_path):
         assert page.is_file(), f"no preview page for {e}"
         text = page.read_text()
         images = [i for c in _nb(site / '_proc' / e)['cells'] for i in _images(c)]
-        missing = [i[:40] for i in images if i.replace('\n', '')[:200] not in text.replace('\n', '')]
+        flat = text.replace('\n', '')
+        missing = [i[:40] for i in images if i.replace('\n', '')[:200] not in flat]
         assert not missing, f"{page.name} lacks {len(missing)} of {len(images)} figures"
         assert 'MathJax' in text, f"{page.name} has no MathJax script"
         for link in re.findall(r'href="([\w.-]+\.html)(?:#[^"]*)?"', text):
-            assert (tmp_path / '_preview' / link).exists() or link.replace('.html', '.ipynb') in PENDING_CHAPTERS, \
+            pending = link.replace('.html', '.ipynb') in PENDING_CHAPTERS
+            assert (tmp_path / '_preview' / link).exists() or pending, \
                 f"{page.name} links to {link}, which is not in the preview"
 
 def test_exported_api_has_docstrings():
-    "Every public function and class in a module's `__all__` (nbdev fills it from `#| export`) has a docstring."
+    """Every public function and class in a module's `__all__` (nbdev fills it from `#| export`)
+    has a docstring."""
     import ganbook
     bad = []
     for m in pkgutil.iter_modules(ganbook.__path__):
@@ -168,7 +188,10 @@ def test_exported_api_has_docstrings():
         for name in getattr(mod, '__all__', []):
             obj = getattr(mod, name)
             if not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
-            doc = (obj.__doc__ or '').strip()     # not inspect.getdoc: a class must not borrow its base's
-            if inspect.isclass(obj) and re.fullmatch(re.escape(obj.__name__) + r'\(.*\)', doc, re.S): doc = ''  # dataclass/NamedTuple default
+            # obj.__doc__, not inspect.getdoc: a class must not borrow its base's docstring
+            doc = (obj.__doc__ or '').strip()
+            # the signature that dataclass and NamedTuple put in as a default is no docstring
+            default = re.escape(obj.__name__) + r'\(.*\)'
+            if inspect.isclass(obj) and re.fullmatch(default, doc, re.S): doc = ''
             if not doc: bad.append(f'ganbook.{m.name}.{name}')
     assert not bad, f"exported without a docstring: {bad}"

@@ -1,6 +1,4 @@
 """Every notebook runs top to bottom under nbdev_test (cells flagged `slow` are skipped)."""
-import sys
-from pathlib import Path
 import pytest
 from conftest import ROOT, run
 

@@ -1,11 +1,12 @@
-"""The shipped generators do what their chapters promise, measured on small samples (chapter 5's metrics)."""
-import pytest
+"""The shipped generators do what their chapters promise, measured on small samples (chapter 5's
+metrics)."""
 from ganbook.pretrained import available, load, record
 
 def test_all_shipped_have_records():
     for name in available():
         rec = record(name)
-        assert rec.get('command') and rec.get('machine') and rec.get('seed') is not None, (name, rec)
+        assert rec.get('command') and rec.get('machine') and rec.get('seed') is not None, \
+            (name, rec)
 
 def test_dcgan_samples():
     x = load('dcgan-mnist').sample(64, seed=0)
@@ -27,16 +28,18 @@ def test_cgan_label_accuracy_small_sample():
 def test_infogan_code_accuracy_small_sample():
     from ganbook.metrics import code_accuracy
     r = code_accuracy(load('infogan-mnist'), n_per_code=100, seed=1)
-    # 98.5% on 10,000 samples (chapter 4; goal 95%), 98.5% on these 1,000; the old weights scored 89.8%
+    # 98.5% on 10,000 samples (chapter 4; goal 95%), 98.5% on these 1,000; the old weights
+    # scored 89.8%
     assert r.accuracy >= 0.95, r
 
 def test_dcgan_and_student_fid_small_sample():
-    "Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor, student 19.1x)."
+    """Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor,
+    student 19.1x)."""
     from ganbook.metrics import evaluate, real_images
     floor = evaluate(real_images('train', 2000, seed=1), 2000, seed=0)['fid']
     teacher = evaluate(load('dcgan-mnist'), 2000, seed=1)['fid']
     student = evaluate(load('dcgan-mnist-student'), 2000, seed=1)['fid']
-    # measured when shipped: floor 0.143, DCGAN 0.700 (4.9x), student 1.000 (7.0x; the 32x16 student before it: 1.333 = 9.3x);
-    # the old DCGAN was far worse
+    # measured when shipped: floor 0.143, DCGAN 0.700 (4.9x), student 1.000 (7.0x; the 32x16
+    # student before it: 1.333 = 9.3x); the old DCGAN was far worse
     assert teacher < 7 * floor, (teacher, floor)
     assert teacher < student < 9 * floor, (teacher, student, floor)

@@ -15,8 +15,10 @@ def test_export_leaves_library_unchanged(tmp_path):
     assert r.returncode == 0, r.stderr
     changed = [p.name for p in sorted((ROOT / 'ganbook').glob('*.py'))
                if p.read_text() != (tmp_path / 'ganbook' / p.name).read_text()]
-    new = [p.name for p in (tmp_path / 'ganbook').glob('*.py') if not (ROOT / 'ganbook' / p.name).exists()]
-    assert not changed and not new, f"nbdev_export changes {changed} and adds {new}: run nbdev_export and commit"
+    new = [p.name for p in (tmp_path / 'ganbook').glob('*.py')
+           if not (ROOT / 'ganbook' / p.name).exists()]
+    assert not changed and not new, \
+        f"nbdev_export changes {changed} and adds {new}: run nbdev_export and commit"
 
 def test_notebooks_are_clean(tmp_path):
     _copy_project(tmp_path)
@@ -31,5 +33,6 @@ def test_no_error_outputs_stored():
     bad = []
     for p in sorted((ROOT / 'nbs').glob('*.ipynb')):
         for c in json.loads(p.read_text())['cells']:
-            bad += [f"{p.name}: {o.get('ename')}" for o in c.get('outputs', []) if o.get('output_type') == 'error']
+            bad += [f"{p.name}: {o.get('ename')}" for o in c.get('outputs', [])
+                    if o.get('output_type') == 'error']
     assert not bad, bad

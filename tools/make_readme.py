@@ -2,7 +2,8 @@
 """Write README.md from nbs/index.ipynb's markdown cells.
 
 nbdev's own README generation needs Quarto, which cannot be installed everywhere; this keeps
-README.md and the course home page identical without it. tests/test_readme.py fails when they differ.
+README.md and the course home page identical without it. tests/test_project.py
+(test_readme_matches_index) fails when they differ.
 Usage: python tools/make_readme.py [--check]
 """
 import json, re, sys
@@ -15,14 +16,16 @@ def render() -> str:
     nb = json.loads((ROOT / 'nbs' / 'index.ipynb').read_text())
     parts = [''.join(c['source']).strip() for c in nb['cells'] if c['cell_type'] == 'markdown']
     text = '\n\n'.join(parts) + '\n'
-    text = re.sub(r'^> (.*)$', r'\1', text, count=1, flags=re.M)               # nbdev's summary line
-    text = re.sub(r'\]\((\w[\w.-]*\.ipynb)\)', r'](nbs/\1)', text)          # relative notebook links
-    return '<!-- Generated from nbs/index.ipynb by tools/make_readme.py; edit the notebook, not this file. -->\n\n' + text
+    text = re.sub(r'^> (.*)$', r'\1', text, count=1, flags=re.M)       # nbdev's summary line
+    text = re.sub(r'\]\((\w[\w.-]*\.ipynb)\)', r'](nbs/\1)', text)     # relative notebook links
+    return ('<!-- Generated from nbs/index.ipynb by tools/make_readme.py; '
+            'edit the notebook, not this file. -->\n\n' + text)
 
 if __name__ == '__main__':
     text = render()
     if '--check' in sys.argv:
         ok = (ROOT / 'README.md').read_text() == text
-        print('README.md is in sync' if ok else 'README.md differs from nbs/index.ipynb: run python tools/make_readme.py')
+        print('README.md is in sync' if ok
+              else 'README.md differs from nbs/index.ipynb: run python tools/make_readme.py')
         sys.exit(0 if ok else 1)
     (ROOT / 'README.md').write_text(text)

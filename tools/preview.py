@@ -12,7 +12,7 @@ online it is typeset, offline it shows as its LaTeX source. The real site is bui
 Usage: python tools/preview.py [--out DIR]      then open DIR/index.html
 """
 from __future__ import annotations
-import argparse, html, json, re, shutil, subprocess, sys, tempfile
+import argparse, html, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,15 +35,17 @@ def copy_project(dst: Path) -> Path:
         if (ROOT / name).exists(): shutil.copy2(ROOT / name, dst / name)
     shutil.copytree(ROOT / 'nbs', dst / 'nbs', symlinks=True,
                     ignore=shutil.ignore_patterns('.ipynb_checkpoints', 'nbdev.yml', 'sidebar.yml'))
-    shutil.copytree(ROOT / 'ganbook', dst / 'ganbook', ignore=shutil.ignore_patterns('__pycache__', 'weights'))
+    shutil.copytree(ROOT / 'ganbook', dst / 'ganbook',
+                    ignore=shutil.ignore_patterns('__pycache__', 'weights'))
     return dst
 
 def proc_nbs(project: Path) -> subprocess.CompletedProcess:
     "Run nbdev's notebook processing in `project`; the processed pages land in `project/_proc`."
-    return subprocess.run([sys.executable, '-c', PROC_NBS], cwd=project, capture_output=True, text=True, timeout=900)
+    return subprocess.run([sys.executable, '-c', PROC_NBS], cwd=project, capture_output=True,
+                          text=True, timeout=900)
 
 def sidebar_entries(quarto_yml: Path) -> list[str]:
-    "File names in the sidebar of `quarto_yml`, in order (strings, `href:` items and nested sections)."
+    "File names in the sidebar of `quarto_yml`, in order (strings, `href:` items, nested sections)."
     import yaml
     cfg = yaml.safe_load(quarto_yml.read_text())
     out = []
@@ -61,7 +63,8 @@ def sidebar_entries(quarto_yml: Path) -> list[str]:
 _QUARTO_OPT = re.compile(r'^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
 
 def _page(nb):
-    "Adapt a processed notebook for nbconvert: frontmatter to a heading, Quarto cell options applied and removed."
+    """Adapt a processed notebook for nbconvert: frontmatter to a heading, Quarto cell options
+    applied and removed."""
     import nbformat, yaml
     title, cells = None, []
     for c in nb.cells:
@@ -103,18 +106,26 @@ def render(proc_dir: Path, out: Path, entries: list[str]) -> list[Path]:
         nb, title = _page(nbformat.read(proc_dir / name, as_version=4))
         body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': title or name}})
         # links between chapters point at the notebooks; in the preview they point at the pages
-        body = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m[1]}.html{m[2] or ""}"', body)
-        # nbdev turns `name` into a link to the name's page on the published site (chapter number dropped)
+        body = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"',
+                      lambda m: f'href="{m[1]}.html{m[2] or ""}"', body)
+        # nbdev turns `name` into a link to the name's page on the published site (chapter
+        # number dropped)
         for other in names:
             stem = Path(other).stem
-            body = body.replace(f'href="{site}/{re.sub(r"^[0-9]+_", "", stem)}.html', f'href="{stem}.html')
-        page = out / (Path(name).stem + '.html'); page.write_text(body, encoding='utf-8'); pages.append(page)
+            published = re.sub(r"^[0-9]+_", "", stem)
+            body = body.replace(f'href="{site}/{published}.html', f'href="{stem}.html')
+        page = out / (Path(name).stem + '.html')
+        page.write_text(body, encoding='utf-8'); pages.append(page)
         items.append(f'<li><a href="{page.name}">{html.escape(title or name)}</a></li>')
     (out / 'index.html').write_text(
-        '<!doctype html><html><head><meta charset="utf-8"><title>ganbook (offline preview)</title></head><body>\n'
-        '<h1>ganbook: offline preview</h1>\n<p>Rendered with nbconvert by <code>tools/preview.py</code>; '
-        'maths shows as LaTeX source when MathJax cannot be loaded (offline). The real site is built with Quarto '
-        '(<code>nbdev_preview</code>, <code>nbdev_docs</code>).</p>\n<ol>\n' + '\n'.join(items) + '\n</ol>\n</body></html>\n',
+        '<!doctype html><html><head><meta charset="utf-8"><title>ganbook (offline preview)</title>'
+        '</head><body>\n'
+        '<h1>ganbook: offline preview</h1>\n'
+        '<p>Rendered with nbconvert by <code>tools/preview.py</code>; '
+        'maths shows as LaTeX source when MathJax cannot be loaded (offline). '
+        'The real site is built with Quarto '
+        '(<code>nbdev_preview</code>, <code>nbdev_docs</code>).</p>\n'
+        '<ol>\n' + '\n'.join(items) + '\n</ol>\n</body></html>\n',
         encoding='utf-8')
     return pages
 
@@ -123,12 +134,14 @@ def build(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix='ganbook-preview-') as d:
         project = copy_project(Path(d) / 'project')
         r = proc_nbs(project)
-        if r.returncode != 0: sys.exit(f"nbdev_proc_nbs failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}")
+        if r.returncode != 0:
+            sys.exit(f"nbdev_proc_nbs failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}")
         return render(project / '_proc', out, sidebar_entries(project / '_quarto.yml'))
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', default=str(ROOT / '_preview'), help='folder to write (replaced); default _preview/')
+    ap.add_argument('--out', default=str(ROOT / '_preview'),
+                    help='folder to write (replaced); default _preview/')
     a = ap.parse_args()
     pages = build(Path(a.out))
     print(f"{len(pages)} pages in {a.out}; open {Path(a.out) / 'index.html'}")

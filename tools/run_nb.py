@@ -15,7 +15,8 @@ class Client(NotebookClient):
     def __init__(self, nb, run_slow, slow_match=None, **kw):
         super().__init__(nb, **kw); self.run_slow, self.slow_match = run_slow, slow_match
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        if cell.cell_type == 'code' and cell.source.lstrip().startswith('#| slow') and not self.run_slow:
+        slow = cell.cell_type == 'code' and cell.source.lstrip().startswith('#| slow')
+        if slow and not self.run_slow:
             if not (self.slow_match and self.slow_match in cell.source): return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
@@ -25,8 +26,10 @@ def main(argv):
     for p in [a for a in argv if not a.startswith('--')]:
         p = Path(p); t = time.time()
         nb = nbformat.read(p, as_version=4)
-        Client(nb, run_slow, match[0] if match else None, timeout=3600, kernel_name='python3', resources={'metadata': {'path': str(p.parent)}}).execute()
-        errors = [o for c in nb.cells for o in c.get('outputs', []) if o.get('output_type') == 'error']
+        Client(nb, run_slow, match[0] if match else None, timeout=3600, kernel_name='python3',
+               resources={'metadata': {'path': str(p.parent)}}).execute()
+        errors = [o for c in nb.cells for o in c.get('outputs', [])
+                  if o.get('output_type') == 'error']
         if errors: sys.exit(f"{p}: {errors[0].get('ename')}: {errors[0].get('evalue')}")
         nbformat.write(nb, p)
         print(f"{p}: executed in {time.time() - t:.0f} s")
