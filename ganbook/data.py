@@ -14,8 +14,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root', 'load_mnist', 'BatchIterator',
-           'ring_centers', 'grid_centers', 'gaussian_mixture', 'ring_of_gaussians', 'grid_of_gaussians', 'image_grid',
+__all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root',
+           'load_mnist', 'BatchIterator', 'ring_centers', 'grid_centers',
+           'gaussian_mixture', 'ring_of_gaussians', 'grid_of_gaussians', 'image_grid',
            'show_grid', 'save_grid']
 
 # %% ../nbs/00_data.ipynb #299d42c8
@@ -26,14 +27,14 @@ class MissingDataError(FileNotFoundError):
     "MNIST is not on disk and could not be downloaded."
 
 def repo_data_dir() -> Path:
-    "The source checkout's `data/` folder (found from this module, or from a notebook's working directory)."
+    "The source checkout's `data/` folder (found from this module or the notebook's folder)."
     here = Path(globals().get('__file__') or Path.cwd() / 'notebook').resolve().parent
     for d in (here, *here.parents):
         if (d / 'settings.ini').is_file() and (d / 'nbs').is_dir(): return d / 'data'
     return here.parent / 'data'
 
 def user_cache_dir() -> Path:
-    "Where ganbook keeps downloads and caches: `$GANBOOK_CACHE`, else `$XDG_CACHE_HOME/ganbook`, else `~/.cache/ganbook`."
+    "Cache folder: `$GANBOOK_CACHE`, else `$XDG_CACHE_HOME/ganbook`, else `~/.cache/ganbook`."
     if os.environ.get('GANBOOK_CACHE'): return Path(os.environ['GANBOOK_CACHE'])
     base = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
     return Path(base) / 'ganbook'
@@ -43,7 +44,7 @@ def _has_mnist(root: Path) -> bool:
     return all((raw / f).exists() or (raw / f[:-3]).exists() for f in MNIST_FILES)
 
 def mnist_root(root=None) -> Path:
-    "Folder that holds (or will hold) `MNIST/raw`: `root`, `$GANBOOK_DATA`, the repo's `data/` if it has the files, else the user cache."
+    "Folder of `MNIST/raw`: `root`, `$GANBOOK_DATA`, the repo's `data/` if complete, or the cache."
     if root is not None: return Path(root)
     if os.environ.get('GANBOOK_DATA'): return Path(os.environ['GANBOOK_DATA'])
     if _has_mnist(repo_data_dir()): return repo_data_dir()
@@ -61,7 +62,7 @@ def _missing_message(root: Path, err=None) -> str:
 
 @contextlib.contextmanager
 def _folder_lock(folder: Path):
-    "Hold an exclusive lock on `folder/.lock` (POSIX), so concurrent processes do not extract the same files at once."
+    "Hold an exclusive lock on `folder/.lock` (POSIX): concurrent processes do not extract at once."
     try: import fcntl
     except ImportError: yield; return          # no flock on this platform
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,10 +74,12 @@ def _folder_lock(folder: Path):
 @functools.lru_cache(maxsize=4)
 def _load_mnist(root: str, train: bool, download: bool):
     from torchvision.datasets import MNIST
-    if not download and not _has_mnist(Path(root)): raise MissingDataError(_missing_message(Path(root)))
+    if not download and not _has_mnist(Path(root)):
+        raise MissingDataError(_missing_message(Path(root)))
     try:
         with _folder_lock(Path(root) / 'MNIST'): ds = MNIST(root, train=train, download=download)
-    except (RuntimeError, OSError) as e: raise MissingDataError(_missing_message(Path(root), e)) from None
+    except (RuntimeError, OSError) as e:
+        raise MissingDataError(_missing_message(Path(root), e)) from None
     return ds.data, ds.targets
 
 def load_mnist(train: bool = True, root=None, download: bool = True):
@@ -85,28 +88,37 @@ def load_mnist(train: bool = True, root=None, download: bool = True):
 
 # %% ../nbs/00_data.ipynb #b5a0ab9f
 class BatchIterator:
-    "Shuffled mini-batches of in-memory data on `device`: uint8 images are scaled to [-1, 1], float samples pass as they are."
-    def __init__(self, images, labels=None, batch_size: int = 64, shuffle: bool = True, drop_last: bool = True,
-                 device='cpu', seed: int = 0, rank: int = 0, world_size: int = 1, channels_last: bool = False):
+    "Shuffled batches of in-memory data on `device`: uint8 images scaled to [-1, 1], floats as is."
+    def __init__(self, images, labels=None, batch_size: int = 64, shuffle: bool = True,
+                 drop_last: bool = True, device='cpu', seed: int = 0, rank: int = 0,
+                 world_size: int = 1, channels_last: bool = False):
         images = torch.as_tensor(images)
         self.scale = images.dtype == torch.uint8
         if self.scale:
             if images.ndim == 3: images = images.unsqueeze(1)
-            if images.ndim != 4: raise ValueError(f"images must be [N, H, W] or [N, C, H, W], got shape {tuple(images.shape)}")
+            if images.ndim != 4:
+                raise ValueError("images must be [N, H, W] or [N, C, H, W], "
+                                 f"got shape {tuple(images.shape)}")
         elif not images.is_floating_point():
-            raise TypeError(f"data must be uint8 images (0..255) or floating-point samples, got {images.dtype}")
+            raise TypeError("data must be uint8 images (0..255) or floating-point samples, "
+                            f"got {images.dtype}")
         if labels is not None:
             labels = torch.as_tensor(labels)
-            if len(labels) != len(images): raise ValueError(f"{len(images)} images but {len(labels)} labels")
+            if len(labels) != len(images):
+                raise ValueError(f"{len(images)} images but {len(labels)} labels")
         if batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if not 0 <= rank < world_size: raise ValueError(f"rank {rank} outside world_size {world_size}")
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} outside world_size {world_size}")
         self.device = torch.device(device)
         self.images = images.to(self.device)
         self.labels = None if labels is None else labels.to(self.device)
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
-        self.seed, self.rank, self.world_size, self.channels_last = seed, rank, world_size, channels_last
+        self.seed, self.rank, self.world_size = seed, rank, world_size
+        self.channels_last = channels_last
         self.epoch = 0
-        if len(self) == 0: raise ValueError(f"{self.per_rank} samples per rank make no batch of {batch_size} (drop_last={drop_last})")
+        if len(self) == 0:
+            raise ValueError(f"{self.per_rank} samples per rank make no batch of {batch_size} "
+                             f"(drop_last={drop_last})")
 
     @property
     def per_rank(self) -> int:
@@ -121,7 +133,8 @@ class BatchIterator:
     def order(self, epoch: int) -> torch.Tensor:
         "This rank's sample indices for `epoch`; every rank derives them from the same permutation."
         n = len(self.images)
-        if self.shuffle: idx = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
+        gen = torch.Generator().manual_seed(self.seed + epoch)
+        if self.shuffle: idx = torch.randperm(n, generator=gen)
         else: idx = torch.arange(n)
         return idx[: self.per_rank * self.world_size][self.rank::self.world_size]
 
@@ -158,32 +171,38 @@ def gaussian_mixture(n: int, centers: torch.Tensor, std: float, seed=None) -> to
     which = torch.randint(len(centers), (n,), generator=g)
     return centers[which] + std * torch.randn(n, centers.shape[1], generator=g)
 
-def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02, seed=None) -> torch.Tensor:
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                      seed=None) -> torch.Tensor:
     "`n` points from a ring of `modes` Gaussians, `[n, 2]`."
     return gaussian_mixture(n, ring_centers(modes, radius), std, seed)
 
-def grid_of_gaussians(n: int, side: int = 5, spacing: float = 1.0, std: float = 0.05, seed=None) -> torch.Tensor:
+def grid_of_gaussians(n: int, side: int = 5, spacing: float = 1.0, std: float = 0.05,
+                      seed=None) -> torch.Tensor:
     "`n` points from a `side`×`side` grid of Gaussians, `[n, 2]`."
     return gaussian_mixture(n, grid_centers(side, spacing), std, seed)
 
 # %% ../nbs/00_data.ipynb #b544e4d8
-def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, value_range=(-1.0, 1.0)) -> torch.Tensor:
+def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2,
+               value_range=(-1.0, 1.0)) -> torch.Tensor:
     "Tile a batch `[N, C, H, W]` (or `[N, H, W]`) into one `[C, H', W']` image in [0, 1]."
     from torchvision.utils import make_grid
     images = torch.as_tensor(images).detach().float().cpu()
     if images.ndim == 3: images = images.unsqueeze(1)
-    if images.ndim != 4: raise ValueError(f"expected [N, C, H, W] images, got shape {tuple(images.shape)}")
+    if images.ndim != 4:
+        raise ValueError(f"expected [N, C, H, W] images, got shape {tuple(images.shape)}")
     lo, hi = value_range
     images = ((images - lo) / (hi - lo)).clamp(0, 1)
     return make_grid(images, nrow=nrow, padding=padding, pad_value=1.0)
 
-def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None, figsize=None):
+def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None,
+              figsize=None):
     "Draw a batch of images as one grid with matplotlib; returns the figure."
     import matplotlib.pyplot as plt
     grid = image_grid(images, nrow=nrow)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize or (min(8, 0.6 * nrow + 1),) * 2)
-    ax.imshow(grid.permute(1, 2, 0).squeeze(-1) if grid.shape[0] == 1 else grid.permute(1, 2, 0), cmap='gray', vmin=0, vmax=1)
+    pixels = grid.permute(1, 2, 0)
+    ax.imshow(pixels.squeeze(-1) if grid.shape[0] == 1 else pixels, cmap='gray', vmin=0, vmax=1)
     ax.axis('off')
     if title: ax.set_title(title)
     return ax.figure

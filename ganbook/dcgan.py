@@ -5,20 +5,17 @@
 # %% ../nbs/03_dcgan.ipynb #59b27a08
 from __future__ import annotations
 
-import json
-import math
-import platform
-import time
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from .data import load_mnist
-from .train import GAN, Sampler, TrainConfig, Trainer, fit_gan, register
+from .train import (
+    GAN, Sampler, TrainConfig, Trainer, eval_mode, fit_gan, get_loss, normal_noise, register,
+    register_trainable)
 
 # %% auto #0
-__all__ = ['dcgan_init', 'Generator', 'check_images', 'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp', 'interpolate']
+__all__ = ['dcgan_init', 'generator_stack', 'Generator', 'discriminator_features', 'check_images',
+           'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp', 'interpolate']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):
@@ -26,53 +23,84 @@ def dcgan_init(module: nn.Module):
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None: nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
         elif isinstance(m, nn.BatchNorm2d):
-            nn.init.normal_(m.weight, 1.0, 0.02); nn.init.zeros_(m.bias)
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
 
+# %% ../nbs/03_dcgan.ipynb #af0f8185
+def generator_stack(n_in: int, hidden: tuple, channels: int) -> nn.Sequential:
+    "DCGAN generator body: n_in×1×1 → hidden[0]×7×7 → hidden[1]×14×14 → channels×28×28 (tanh)."
+    c1, c2 = hidden
+    return nn.Sequential(
+        nn.ConvTranspose2d(n_in, c1, 7, 1, 0, bias=False),    # 1×1 → 7×7
+        nn.BatchNorm2d(c1),
+        nn.ReLU(True),
+        nn.ConvTranspose2d(c1, c2, 4, 2, 1, bias=False),      # 7×7 → 14×14
+        nn.BatchNorm2d(c2),
+        nn.ReLU(True),
+        nn.ConvTranspose2d(c2, channels, 4, 2, 1),            # 14×14 → 28×28
+        nn.Tanh())
+
+# %% ../nbs/03_dcgan.ipynb #787a3f74
 @register('dcgan.Generator')
 class Generator(Sampler, nn.Module):
-    "DCGAN generator: z → 7×7 → 14×14 → 28×28 with transposed convolutions, BatchNorm and ReLU, tanh output."
-    def __init__(self, nz: int = 100, width: int = 64, channels: int = 1):
+    "DCGAN generator z → 7×7 → 14×14 → 28×28; `hidden` channels (None: 4·width, 2·width)."
+    def __init__(self, nz: int = 100, width: int = 64, channels: int = 1, hidden: tuple | None = None):
         super().__init__()
         self.config = dict(nz=nz, width=width, channels=channels)
-        w = width
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(nz, 4 * w, 7, 1, 0, bias=False), nn.BatchNorm2d(4 * w), nn.ReLU(True),     # 7×7
-            nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(True),  # 14×14
-            nn.ConvTranspose2d(2 * w, channels, 4, 2, 1), nn.Tanh())                                       # 28×28
+        if hidden is not None:                  # a slim or pruned generator: `width` is not used
+            if len(hidden) != 2:
+                raise ValueError(f"hidden must be two channel counts (7×7, 14×14), got {hidden}")
+            self.config['hidden'] = list(hidden)
+        else:
+            hidden = (4 * width, 2 * width)
+        self.net = generator_stack(nz, hidden, channels)
         dcgan_init(self)
 
     def latent(self, n: int, *, generator=None, device='cpu') -> dict:
         "Standard normal noise z of shape [n, nz] (drawn on the CPU when a seeded `generator` is given)."
-        shape = (n, self.config['nz'])
-        z = torch.randn(shape, generator=generator).to(device) if generator is not None else torch.randn(shape, device=device)
-        return {'z': z}
+        return {'z': normal_noise(n, self.config['nz'], generator=generator, device=device)}
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         "Images [n, channels, 28, 28] in [-1, 1]."
-        if z.ndim != 2 or z.shape[1] != self.config['nz']: raise ValueError(f"z must be [n, {self.config['nz']}], got {tuple(z.shape)}")
+        nz = self.config['nz']
+        if z.ndim != 2 or z.shape[1] != nz:
+            raise ValueError(f"z must be [n, {nz}], got {tuple(z.shape)}")
         return self.net(z[:, :, None, None])
+
+# %% ../nbs/03_dcgan.ipynb #150c11fe
+def discriminator_features(in_channels: int, width: int) -> nn.Sequential:
+    "DCGAN discriminator body: in_channels×28×28 → width×14×14 → 2·width×7×7 (LeakyReLU 0.2)."
+    return nn.Sequential(
+        nn.Conv2d(in_channels, width, 4, 2, 1),               # 28×28 → 14×14
+        nn.LeakyReLU(0.2, True),
+        nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),     # 14×14 → 7×7
+        nn.BatchNorm2d(2 * width),
+        nn.LeakyReLU(0.2, True))
 
 def check_images(x: torch.Tensor, channels: int, size: int = 28):
     "Raise a clear error unless `x` is a batch [n, channels, size, size]."
     if x.ndim != 4 or x.shape[1:] != (channels, size, size):
         raise ValueError(f"expected images of shape [n, {channels}, {size}, {size}], got {tuple(x.shape)}")
 
+# %% ../nbs/03_dcgan.ipynb #c8d79dfc
 @register('dcgan.Discriminator')
 class Discriminator(nn.Module):
-    "DCGAN discriminator: 28×28 → 14×14 → 7×7 with strided convolutions and LeakyReLU, then (optionally `hidden` features and) one logit per image."
+    "DCGAN discriminator 28×28 → 14×14 → 7×7 → one logit per image (through `hidden` features if > 0)."
     def __init__(self, width: int = 64, channels: int = 1, hidden: int = 0):
         super().__init__()
         self.config = dict(width=width, channels=channels, hidden=hidden)
-        w = width
-        self.features = nn.Sequential(
-            nn.Conv2d(channels, w, 4, 2, 1), nn.LeakyReLU(0.2, True),                                # 14×14
-            nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True))  # 7×7
-        if hidden:      # mirror G: a 7×7 convolution to `hidden` features (as G projects z to 7×7), then a 1×1 one to the logit
-            self.head = nn.Sequential(nn.Conv2d(2 * w, hidden, 7, 1, 0, bias=False), nn.BatchNorm2d(hidden), nn.LeakyReLU(0.2, True),
-                                      nn.Conv2d(hidden, 1, 1))
-        else: self.head = nn.Conv2d(2 * w, 1, 7, 1, 0)                                                 # the seed article: 7×7 → logit
+        self.features = discriminator_features(channels, width)
+        if hidden:      # mirror G: a 7×7 convolution to `hidden` features, then a 1×1 one to the logit
+            self.head = nn.Sequential(
+                nn.Conv2d(2 * width, hidden, 7, 1, 0, bias=False),
+                nn.BatchNorm2d(hidden),
+                nn.LeakyReLU(0.2, True),
+                nn.Conv2d(hidden, 1, 1))
+        else:           # the seed article: the 7×7 map straight to one logit
+            self.head = nn.Conv2d(2 * width, 1, 7, 1, 0)
         dcgan_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -81,20 +109,31 @@ class Discriminator(nn.Module):
         return self.head(self.features(x)).flatten()
 
 # %% ../nbs/03_dcgan.ipynb #6f76bd79
+@register('dcgan.DCGAN')
 class DCGAN(GAN):
-    "The DCGAN generator and discriminator under a GAN objective (non-saturating by default); D has 4·width hidden features unless `d_hidden` says otherwise."
-    def __init__(self, nz: int = 100, width: int = 32, channels: int = 1, loss='nonsaturating', d_hidden: int | None = None):
-        super().__init__(Generator(nz, width, channels), Discriminator(width, channels, 4 * width if d_hidden is None else d_hidden), loss)
+    "DCGAN's G and D under a GAN objective; D's head has `d_hidden` features (None: 4·width)."
+    def __init__(self, nz: int = 100, width: int = 32, channels: int = 1, loss: str = 'nonsaturating',
+                 d_hidden: int | None = None):
+        d_hidden = 4 * width if d_hidden is None else d_hidden
+        G = Generator(nz, width, channels)
+        D = Discriminator(width, channels, d_hidden)
+        super().__init__(G, D, loss)
+        self.config = dict(nz=nz, width=width, channels=channels, loss=get_loss(loss).name,
+                           d_hidden=d_hidden)
 
 def default_config(**overrides) -> TrainConfig:
-    "The shipped weights' training configuration: batch 64, Adam (β1 0.5) at 1e-3 for G and 2e-4 for D, EMA of G at 0.999."
-    return TrainConfig(**{**dict(epochs=5, batch_size=64, lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999), ema=0.999,
-                                 log_every=50, sample_every=500, checkpoint_every=1000), **overrides})
+    "The shipped weights' recipe: batch 64, Adam (β1 0.5) at 1e-3 for G, 2e-4 for D, EMA 0.999."
+    recipe = dict(epochs=5, batch_size=64, lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999), ema=0.999,
+                  log_every=50, sample_every=500, checkpoint_every=1000)
+    return TrainConfig(**{**recipe, **overrides})
 
-def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 32, loss='nonsaturating',
-          images=None, resume: bool = False, **trainer_kw) -> Trainer:
+register_trainable('dcgan', DCGAN, default_config)
+
+def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 32,
+          loss='nonsaturating', images=None, resume: bool = False, **trainer_kw) -> Trainer:
     "Train a DCGAN on MNIST (or on `images`) with the engine; returns the finished `Trainer`."
-    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss), load_mnist(train=True)[0] if images is None else images,
+    data = load_mnist(train=True)[0] if images is None else images
+    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss), data,
                    config=config or default_config(), out=out, resume=resume, **trainer_kw)
 
 # %% ../nbs/03_dcgan.ipynb #af66a044
@@ -105,13 +144,13 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     t = t[:, None]
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
 
+@torch.no_grad()
 def interpolate(G: nn.Module, steps: int = 10, rows: int = 6, seed: int = 0) -> torch.Tensor:
     "Images along `rows` spherical paths between random noise vectors: [rows * steps, C, H, W]."
     g = torch.Generator().manual_seed(seed)
     nz = G.config['nz']
-    zs = [slerp(torch.randn(nz, generator=g), torch.randn(nz, generator=g), torch.linspace(0, 1, steps)) for _ in range(rows)]
+    t = torch.linspace(0, 1, steps)
+    zs = [slerp(torch.randn(nz, generator=g), torch.randn(nz, generator=g), t) for _ in range(rows)]
     device = next(G.parameters()).device
-    was = G.training; G.eval()
-    with torch.no_grad(): x = G(torch.cat(zs).to(device)).cpu()
-    G.train(was)
-    return x
+    with eval_mode(G):
+        return G(torch.cat(zs).to(device)).cpu()

@@ -9,81 +9,74 @@ import copy
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .dcgan import DCGAN, Generator, dcgan_init, default_config, train
-from .pretrained import available, load, record, save_weights, weights_dir
-from .train import Callback, Sampler, Trainer, build_model, model_spec, register
+from .dcgan import Generator
+from .pretrained import save_weights
+from .train import eval_mode
 
 # %% auto #0
-__all__ = ['n_params', 'macs_per_sample', 'SlimGenerator', 'teacher_bank', 'distill_loss', 'distill', 'channel_importance',
-           'prune_generator', 'TimeLimit', 'export_torchscript', 'export_onnx', 'export_parity', 'cpu_latency',
-           'file_size', 'table_row']
+__all__ = ['n_params', 'macs_per_sample', 'teacher_bank', 'distill_loss', 'distill',
+           'channel_importance', 'prune_generator', 'export_torchscript', 'export_onnx',
+           'export_parity', 'cpu_latency', 'file_size', 'table_row']
 
 # %% ../nbs/07_distill.ipynb #269cc53b
 def n_params(model: nn.Module) -> int:
     "Number of parameters (BatchNorm running statistics are buffers and do not count)."
     return sum(p.numel() for p in model.parameters())
 
+@torch.no_grad()
 def macs_per_sample(G: nn.Module) -> int:
-    "Multiply-accumulates of one sample through `G` in eval mode, counted by `FlopCounterMode` (FLOPs / 2)."
+    "Multiply-accumulates of one sample through `G` in eval mode, by `FlopCounterMode` (FLOPs / 2)."
     from torch.utils.flop_counter import FlopCounterMode
-    was = G.training; G.eval()
     z = G.latent(1)['z'].to(next(G.parameters()).device)
-    with torch.no_grad(), FlopCounterMode(display=False) as fc: G(z)
-    G.train(was)
+    with eval_mode(G), FlopCounterMode(display=False) as fc:
+        G(z)
     return fc.get_total_flops() // 2
-
-# %% ../nbs/07_distill.ipynb #336fb44f
-@register('distill.SlimGenerator')
-class SlimGenerator(Sampler, nn.Module):
-    "The DCGAN generator layout with free channel counts `c1` (7×7) and `c2` (14×14): the shape of a pruned teacher."
-    def __init__(self, nz: int = 100, c1: int = 32, c2: int = 16, channels: int = 1):
-        super().__init__()
-        self.config = dict(nz=nz, c1=c1, c2=c2, channels=channels)
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(nz, c1, 7, 1, 0, bias=False), nn.BatchNorm2d(c1), nn.ReLU(True),
-            nn.ConvTranspose2d(c1, c2, 4, 2, 1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(True),
-            nn.ConvTranspose2d(c2, channels, 4, 2, 1), nn.Tanh())
-        dcgan_init(self)
-
-    latent = Generator.latent
-    forward = Generator.forward
 
 # %% ../nbs/07_distill.ipynb #fef6d5a9
 @torch.no_grad()
-def teacher_bank(teacher: nn.Module, n: int, seed: int = 0, classifier: nn.Module | None = None, batch_size: int = 500) -> dict:
-    "`n` latent vectors `z`, the teacher's images `x` = G_T(z) (eval mode) and, given a classifier, their features `f`."
-    was = teacher.training; teacher.eval()
+def teacher_bank(teacher: nn.Module, n: int, seed: int = 0, classifier: nn.Module | None = None,
+                 batch_size: int = 500) -> dict:
+    "`n` latent vectors `z`, the teacher's images `x` = G_T(z) (eval mode), with a classifier features `f`."
     z = teacher.latent(n, generator=torch.Generator().manual_seed(seed))['z']
     device = next(teacher.parameters()).device
-    x = torch.cat([teacher(z[i:i + batch_size].to(device)).float().cpu() for i in range(0, n, batch_size)])
-    teacher.train(was)
+    with eval_mode(teacher):
+        x = torch.cat([teacher(z[i:i + batch_size].to(device)).float().cpu()
+                       for i in range(0, n, batch_size)])
     bank = {'z': z, 'x': x}
-    if classifier is not None: bank['f'] = torch.cat([classifier.features_and_logits(x[i:i + batch_size])[0] for i in range(0, n, batch_size)])
+    if classifier is not None:
+        bank['f'] = torch.cat([classifier.features_and_logits(x[i:i + batch_size])[0]
+                               for i in range(0, n, batch_size)])
     return bank
 
 # %% ../nbs/07_distill.ipynb #06924978
-def distill_loss(student_x: torch.Tensor, teacher_x: torch.Tensor, classifier=None, teacher_f=None, feature_weight: float = 0.0):
-    "Pixel L1 to the teacher's images plus `feature_weight` × squared error of classifier features; returns (loss, parts)."
+def distill_loss(student_x: torch.Tensor, teacher_x: torch.Tensor, classifier=None, teacher_f=None,
+                 feature_weight: float = 0.0):
+    "Pixel L1 to the teacher plus `feature_weight` × classifier-feature MSE; returns (loss, parts)."
     pixel = (student_x - teacher_x).abs().mean()
     parts = {'pixel': pixel.detach()}
     loss = pixel
     if feature_weight > 0:
-        if classifier is None or teacher_f is None: raise ValueError("feature_weight > 0 needs a classifier and the teacher's features")
+        if classifier is None or teacher_f is None:
+            raise ValueError("feature_weight > 0 needs a classifier and the teacher's features")
         feat = (classifier.features_and_logits(student_x)[0] - teacher_f).pow(2).sum(1).mean()
-        parts['feature'] = feat.detach(); loss = loss + feature_weight * feat
+        parts['feature'] = feat.detach()
+        loss = loss + feature_weight * feat
     return loss, parts
 
 # %% ../nbs/07_distill.ipynb #9dcc4300
-def distill(student: nn.Module, bank: dict, steps: int, batch_size: int = 64, lr: float = 2e-3, feature_weight: float = 0.0,
-            classifier: nn.Module | None = None, seed: int = 0, log_every: int = 100, progress: bool = False) -> list:
-    "Train `student` to copy the teacher on the bank's (z, x) pairs with Adam and a cosine learning rate; returns the logged history."
+def distill(student: nn.Module, bank: dict, steps: int, batch_size: int = 64, lr: float = 2e-3,
+            feature_weight: float = 0.0, classifier: nn.Module | None = None, seed: int = 0,
+            log_every: int = 100, progress: bool = False) -> list:
+    "Train `student` to copy the bank's (z, x) pairs with Adam and a cosine learning rate; returns the log."
     if steps < 1: raise ValueError(f"steps must be >= 1, got {steps}")
-    if feature_weight > 0 and 'f' not in bank: raise ValueError("feature_weight > 0 needs a bank built with a classifier")
+    if feature_weight > 0 and 'f' not in bank:
+        raise ValueError("feature_weight > 0 needs a bank built with a classifier")
     if classifier is not None: classifier.eval().requires_grad_(False)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(student.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -96,111 +89,128 @@ def distill(student: nn.Module, bank: dict, steps: int, batch_size: int = 64, lr
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, unit='step', dynamic_ncols=True)
     for step in range(1, steps + 1):
-        if pos + batch_size > n: perm, pos = torch.randperm(n, generator=g), 0     # a new pass over the bank
-        idx = perm[pos:pos + batch_size]; pos += batch_size
+        if pos + batch_size > n:                         # a new pass over the bank
+            perm, pos = torch.randperm(n, generator=g), 0
+        idx = perm[pos:pos + batch_size]
+        pos += batch_size
         x = student(bank['z'][idx])
-        loss, parts = distill_loss(x, bank['x'][idx], classifier, bank['f'][idx] if feature_weight > 0 else None, feature_weight)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        if bar is not None: bar.update(); bar.set_postfix(pixel=f"{float(parts['pixel']):.4f}", refresh=False)
+        teacher_f = bank['f'][idx] if feature_weight > 0 else None
+        loss, parts = distill_loss(x, bank['x'][idx], classifier, teacher_f, feature_weight)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if bar is not None:
+            bar.update()
+            bar.set_postfix(pixel=f"{float(parts['pixel']):.4f}", refresh=False)
         if step % log_every == 0 or step == steps:
-            history.append({'step': step, 'time': round(time.perf_counter() - t0, 3), 'loss': round(float(loss.detach()), 5),
-                            **{k: round(float(v), 5) for k, v in parts.items()}})
+            logged = {k: round(float(v), 5) for k, v in parts.items()}
+            history.append({'step': step, 'time': round(time.perf_counter() - t0, 3),
+                            'loss': round(float(loss.detach()), 5), **logged})
     if bar is not None: bar.close()
     student.eval()
     return history
 
 # %% ../nbs/07_distill.ipynb #54756985
 def channel_importance(G: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
-    "Importance of each channel of G's two hidden layers: |γ|, the absolute BatchNorm scale that follows the filter."
+    "Importance of each channel of G's two hidden layers: |γ|, the BatchNorm scale after the filter."
     return G.net[1].weight.detach().abs(), G.net[4].weight.detach().abs()
 
 @torch.no_grad()
-def prune_generator(G: nn.Module, c1: int, c2: int) -> SlimGenerator:
-    "Structured pruning: keep the `c1` and `c2` hidden channels with the largest |γ|, copying their filters into a `SlimGenerator`."
-    (imp1, imp2), nz, ch = channel_importance(G), G.config['nz'], G.config['channels']
-    if not (0 < c1 <= len(imp1) and 0 < c2 <= len(imp2)): raise ValueError(f"keep 1..{len(imp1)} and 1..{len(imp2)} channels, got {c1}, {c2}")
-    k1, k2 = imp1.topk(c1).indices.sort().values, imp2.topk(c2).indices.sort().values
-    P = SlimGenerator(nz, c1, c2, ch)
+def prune_generator(G: nn.Module, c1: int, c2: int) -> Generator:
+    "Structured pruning: a `Generator(hidden=(c1, c2))` with G's filters of largest |γ|."
+    imp1, imp2 = channel_importance(G)
+    if not (0 < c1 <= len(imp1) and 0 < c2 <= len(imp2)):
+        raise ValueError(f"keep 1..{len(imp1)} and 1..{len(imp2)} channels, got {c1}, {c2}")
+    k1 = imp1.topk(c1).indices.sort().values
+    k2 = imp2.topk(c2).indices.sort().values
+    P = Generator(G.config['nz'], channels=G.config['channels'], hidden=(c1, c2))
     src, dst = G.net, P.net
     dst[0].weight.copy_(src[0].weight[:, k1])                       # ConvTranspose weight: [in, out, k, k]
     dst[3].weight.copy_(src[3].weight[k1][:, k2])
-    dst[6].weight.copy_(src[6].weight[k2]); dst[6].bias.copy_(src[6].bias)
+    dst[6].weight.copy_(src[6].weight[k2])
+    dst[6].bias.copy_(src[6].bias)
     for bn_s, bn_d, k in ((src[1], dst[1], k1), (src[4], dst[4], k2)):
-        for name in ('weight', 'bias', 'running_mean', 'running_var'): getattr(bn_d, name).copy_(getattr(bn_s, name)[k])
+        for name in ('weight', 'bias', 'running_mean', 'running_var'):
+            getattr(bn_d, name).copy_(getattr(bn_s, name)[k])
     return P.eval()
-
-# %% ../nbs/07_distill.ipynb #01132419
-class TimeLimit(Callback):
-    "Stop a `Trainer` once `seconds` of wall-clock time have passed (the step in progress finishes)."
-    def __init__(self, seconds: float): self.seconds = seconds
-    def on_fit_start(self, trainer): self.t0 = time.perf_counter()
-    def on_step_end(self, trainer, logs):
-        if time.perf_counter() - self.t0 >= self.seconds: trainer.total_steps = trainer.step
 
 # %% ../nbs/07_distill.ipynb #1535a72e
 def export_torchscript(G: nn.Module, path, batch: int = 2) -> Path:
     "Trace G (eval mode) on a batch of noise and save it as TorchScript; the batch size stays free."
-    import warnings
     G = copy.deepcopy(G).cpu().eval()
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore', torch.jit.TracerWarning)     # the shape check in forward is traced as a constant
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)     # forward's shape check: a constant
+        warnings.simplefilter('ignore', FutureWarning)               # torch.jit's deprecation notice
         ts = torch.jit.trace(G, G.latent(batch)['z'])
-    ts.save(str(path)); return Path(path)
+    ts.save(str(path))
+    return Path(path)
 
 def export_onnx(G: nn.Module, path, opset: int = 17) -> Path:
-    "Export G (eval mode) to ONNX with a dynamic batch axis (input `z`, output `x`); needs the `onnx` package."
-    import warnings
+    "Export G (eval mode) to ONNX with a dynamic batch axis (input `z`, output `x`); needs `onnx`."
     import onnx                                                         # fails clearly when onnx is missing
     G = copy.deepcopy(G).cpu().eval()
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore')                                  # legacy exporter deprecation + tracer warnings
-        torch.onnx.export(G, (G.latent(2)['z'],), str(path), dynamo=False, input_names=['z'], output_names=['x'],
+        warnings.simplefilter('ignore')                     # legacy exporter deprecation + tracer warnings
+        torch.onnx.export(G, (G.latent(2)['z'],), str(path), dynamo=False,
+                          input_names=['z'], output_names=['x'],
                           dynamic_axes={'z': {0: 'n'}, 'x': {0: 'n'}}, opset_version=opset)
     onnx.checker.check_model(onnx.load(str(path)))
     return Path(path)
 
 @torch.no_grad()
 def export_parity(G: nn.Module, torchscript_path=None, onnx_path=None, n: int = 64, seed: int = 0) -> dict:
-    "Largest absolute difference between eager outputs and the exported models' outputs on the same `n` seeded z."
+    "Largest absolute difference between eager and exported outputs on the same `n` seeded z."
     G = copy.deepcopy(G).cpu().eval()
     z = G.latent(n, generator=torch.Generator().manual_seed(seed))['z']
     ref, out = G(z), {}
-    if torchscript_path is not None: out['torchscript'] = float((torch.jit.load(str(torchscript_path))(z) - ref).abs().max())
+    if torchscript_path is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', FutureWarning)           # torch.jit's deprecation notice
+            ts = torch.jit.load(str(torchscript_path))
+        out['torchscript'] = float((ts(z) - ref).abs().max())
     if onnx_path is not None:
         import onnxruntime as ort
         sess = ort.InferenceSession(str(onnx_path), providers=['CPUExecutionProvider'])
-        out['onnx'] = float((torch.from_numpy(sess.run(None, {'z': z.numpy()})[0]) - ref).abs().max())
+        x = torch.from_numpy(sess.run(None, {'z': z.numpy()})[0])
+        out['onnx'] = float((x - ref).abs().max())
     return out
 
 # %% ../nbs/07_distill.ipynb #cd2dbcbb
 @torch.no_grad()
 def cpu_latency(G: nn.Module, batch: int, repeats: int = 30, warmup: int = 5, threads: int = 1) -> float:
-    "Median wall-clock seconds of one eager forward pass of `batch` samples on the CPU with `threads` intra-op threads."
+    "Median seconds of one eager forward pass of `batch` samples on the CPU with `threads` threads."
     G = copy.deepcopy(G).cpu().eval()
-    old = torch.get_num_threads(); torch.set_num_threads(threads)
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
         z = G.latent(batch, generator=torch.Generator().manual_seed(0))['z']
         for _ in range(warmup): G(z)
         times = []
         for _ in range(repeats):
-            t = time.perf_counter(); G(z); times.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            G(z)
+            times.append(time.perf_counter() - t)
     finally: torch.set_num_threads(old)
     return statistics.median(times)
 
 def file_size(G: nn.Module) -> int:
     "Bytes of G's float16 safetensors file as `ganbook.pretrained.save_weights` ships it."
-    from ganbook.pretrained import save_weights
     with tempfile.TemporaryDirectory() as d: return save_weights(G, Path(d) / 'g').stat().st_size
 
 # %% ../nbs/07_distill.ipynb #4992a7c3
-def table_row(name: str, G: nn.Module, n: int = 10000, seed: int = 0, threads: int = 1, repeats: int = 30) -> dict:
-    "One row of the compression table: size, cost, CPU latency and chapter 5's FID/KID (label accuracy for conditional G)."
+def table_row(name: str, G: nn.Module, n: int = 10000, seed: int = 0, threads: int = 1,
+              repeats: int = 30) -> dict:
+    "One row of the compression table: size, cost, CPU latency and chapter 5's FID/KID."
     from ganbook.metrics import evaluate
     G = G.cpu().eval()
-    row = dict(model=name, arch=G.arch, config=dict(G.config), params=n_params(G), macs=macs_per_sample(G), file_bytes=file_size(G),
-               latency_b1_ms=round(1e3 * cpu_latency(G, 1, repeats, threads=threads), 3),
-               latency_b64_ms=round(1e3 * cpu_latency(G, 64, repeats, threads=threads), 3), threads=threads)
+    b1 = cpu_latency(G, 1, repeats, threads=threads)
+    b64 = cpu_latency(G, 64, repeats, threads=threads)
+    row = dict(model=name, arch=G.arch, config=dict(G.config), params=n_params(G),
+               macs=macs_per_sample(G), file_bytes=file_size(G), latency_b1_ms=round(1e3 * b1, 3),
+               latency_b64_ms=round(1e3 * b64, 3), threads=threads)
     if n:
         r = evaluate(G, n=n, seed=seed, device='cpu')
-        row.update(fid=round(r['fid'], 4), kid=round(r['kid_mean'], 5), kid_std=round(r['kid_std'], 5), label_accuracy=r.get('label_accuracy'))
+        row.update(fid=round(r['fid'], 4), kid=round(r['kid_mean'], 5), kid_std=round(r['kid_std'], 5),
+                   label_accuracy=r.get('label_accuracy'))
     return row

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -24,23 +23,26 @@ import torch.nn.functional as F
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.generative_model_base import GenerativeModelBase
 
-import ganbook
 from .data import BatchIterator, load_mnist, user_cache_dir
+from .train import eval_mode, get_device, weights_dir
 
 # %% auto #0
-__all__ = ['WEIGHTS_DIR', 'CLASSIFIER_WEIGHTS', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'INCEPTION_URL', 'INCEPTION_FILE',
-           'MNISTClassifier', 'sha256_file', 'save_classifier', 'load_classifier', 'to_uint8', 'ImagesDataset',
-           'extract_features', 'predict', 'random_shift', 'classifier_accuracy', 'train_classifier',
-           'MNISTFeatureExtractor', 'register_extractor', 'resolve_device', 'fidelity_cache_dir', 'check_sample_counts',
-           'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
-           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights', 'derive_seed', 'condition_names',
-           'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'blur',
-           'add_noise']
+__all__ = ['CLASSIFIER_WEIGHTS', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'INCEPTION_URL',
+           'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file', 'save_classifier',
+           'load_classifier', 'to_uint8', 'ImagesDataset', 'extract_features', 'predict',
+           'random_shift', 'classifier_accuracy', 'train_classifier',
+           'MNISTFeatureExtractor', 'register_extractor', 'fidelity_cache_dir',
+           'check_sample_counts', 'fidelity_metrics', 'per_image_kl', 'inception_score',
+           'feature_statistics', 'frechet_distance', 'MissingWeightsError',
+           'inception_weights_path', 'fetch_inception_weights', 'derive_seed',
+           'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images',
+           'evaluate', 'blur', 'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
     "LeNet-5-sized MNIST classifier whose penultimate activations serve as metric features."
-    def __init__(self, c1: int = 16, c2: int = 32, hidden: int = 128, features: int = 64, dropout: float = 0.3):
+    def __init__(self, c1: int = 16, c2: int = 32, hidden: int = 128, features: int = 64,
+                 dropout: float = 0.3):
         super().__init__()
         self.config = dict(c1=c1, c2=c2, hidden=hidden, features=features, dropout=dropout)
         self.conv1 = nn.Conv2d(1, c1, 5, padding=2)   # 28 -> 28, pooled to 14
@@ -74,14 +76,14 @@ class MNISTClassifier(nn.Module):
         try:
             c1, c2 = sd['conv1.weight'].shape[0], sd['conv2.weight'].shape[0]
             hidden, features = sd['fc1.weight'].shape[0], sd['fc2.weight'].shape[0]
-        except KeyError as e: raise ValueError(f"not MNISTClassifier weights: missing tensor {e}") from None
+        except KeyError as e:
+            raise ValueError(f"not MNISTClassifier weights: missing tensor {e}") from None
         model = cls(c1, c2, hidden, features)
         model.load_state_dict({'feature_scale': torch.tensor(1.0), **sd})
         return model
 
 # %% ../nbs/06_evaluation.ipynb #24f12974
-WEIGHTS_DIR = Path(ganbook.__file__).parent / 'weights'
-CLASSIFIER_WEIGHTS = WEIGHTS_DIR / 'mnist-classifier.safetensors'
+CLASSIFIER_WEIGHTS = weights_dir() / 'mnist-classifier.safetensors'
 
 def sha256_file(path) -> str:
     "Hex SHA-256 of a file's bytes."
@@ -91,7 +93,7 @@ def sha256_file(path) -> str:
     return h.hexdigest()
 
 def save_classifier(model: MNISTClassifier, record: dict, path=CLASSIFIER_WEIGHTS) -> Path:
-    "Write `model`'s weights as safetensors and `record` (plus the file's SHA-256) as JSON next to it."
+    "Write `model`'s weights as safetensors and `record` (plus their SHA-256) as JSON beside them."
     from safetensors.torch import save_file
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(path))
@@ -108,7 +110,7 @@ def _load_classifier(path: str, sha: str) -> MNISTClassifier:
 
 _CLASSIFIERS = {}
 def load_classifier(path=None) -> MNISTClassifier:
-    "The evaluation classifier from a safetensors file (default: the shipped weights), in eval mode."
+    "The evaluation classifier from a safetensors file (default: the shipped one), in eval mode."
     path = Path(path or CLASSIFIER_WEIGHTS)
     if not path.is_file(): raise FileNotFoundError(f"classifier weights not found: {path}")
     key = (str(path.resolve()), sha256_file(path))
@@ -117,24 +119,26 @@ def load_classifier(path=None) -> MNISTClassifier:
 
 # %% ../nbs/06_evaluation.ipynb #b8fb2626
 def to_uint8(images) -> torch.Tensor:
-    "Check and convert images (uint8 0..255 or float in [-1, 1]; `[N,28,28]`, `[N,1|3,28,28]`) to uint8 `[N, 1, 28, 28]`."
+    "Check and convert images (uint8, or float in [-1, 1]; 1 or 3 channels) to uint8 `[N,1,28,28]`."
     x = torch.as_tensor(images)
     if x.ndim == 3: x = x.unsqueeze(1)
     if x.ndim != 4 or x.shape[1] not in (1, 3) or tuple(x.shape[2:]) != (28, 28):
-        raise ValueError(f"expected MNIST-shaped images [N, 1, 28, 28] (or [N, 28, 28], or 3 channels), got shape {tuple(x.shape)}")
+        raise ValueError("expected MNIST-shaped images [N, 1, 28, 28] (or [N, 28, 28], "
+                         f"or 3 channels), got shape {tuple(x.shape)}")
     if x.dtype == torch.uint8:
         return x[:, :1] if x.shape[1] == 3 else x
-    if not x.is_floating_point(): raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
+    if not x.is_floating_point():
+        raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
     if x.shape[1] == 3: x = x.mean(1, keepdim=True)
     if len(x):
         lo, hi = float(x.min()), float(x.max())
         if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1.001 or hi > 1.001:
-            raise ValueError(f"float images must lie in [-1, 1] (a tanh generator's range), got values in [{lo:.3g}, {hi:.3g}]; "
-                             "pass uint8 for 0..255 pixels")
+            raise ValueError("float images must lie in [-1, 1] (a tanh generator's range), "
+                             f"got values in [{lo:.3g}, {hi:.3g}]; pass uint8 for 0..255 pixels")
     return ((x.float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
 
 class ImagesDataset(torch.utils.data.Dataset):
-    "Images as a torch `Dataset` of bare uint8 tensors `[C, 28, 28]`, the form torch-fidelity reads."
+    "Images as a `Dataset` of bare uint8 tensors `[C, 28, 28]`, the form torch-fidelity reads."
     def __init__(self, images, channels: int = 1):
         if channels not in (1, 3): raise ValueError(f"channels must be 1 or 3, got {channels}")
         self.images, self.channels = to_uint8(images), channels
@@ -146,38 +150,61 @@ class ImagesDataset(torch.utils.data.Dataset):
 # %% ../nbs/06_evaluation.ipynb #fcd4f6a6
 @torch.no_grad()
 def extract_features(images, classifier: MNISTClassifier | None = None, batch_size: int = 1000):
-    "`(features [N, D], logits [N, 10])` of the evaluation classifier for images (uint8 or [-1, 1])."
+    "`(features [N, D], logits [N, 10])` of the evaluation classifier for uint8 or [-1, 1] images."
     clf = classifier or load_classifier()
     x = to_uint8(images)
     dev = next(clf.parameters()).device
-    outs = [clf.features_and_logits(b.to(dev).float().div_(127.5).sub_(1.0)) for b in x.split(batch_size)]
+    outs = [clf.features_and_logits(b.to(dev).float().div_(127.5).sub_(1.0))
+            for b in x.split(batch_size)]
     if not outs: raise ValueError("no images given")
     return torch.cat([o[0] for o in outs]).cpu(), torch.cat([o[1] for o in outs]).cpu()
 
-def predict(images, classifier: MNISTClassifier | None = None, batch_size: int = 1000) -> torch.Tensor:
+def predict(images, classifier: MNISTClassifier | None = None,
+            batch_size: int = 1000) -> torch.Tensor:
     "Digit classes `[N]` predicted by the evaluation classifier for images (uint8 or [-1, 1])."
     return extract_features(images, classifier, batch_size)[1].argmax(1)
 
 # %% ../nbs/06_evaluation.ipynb #071a3e4b
-def random_shift(x: torch.Tensor, max_shift: int = 2, generator: torch.Generator | None = None) -> torch.Tensor:
-    "Shift each image of `x` `[B, C, H, W]` by up to `max_shift` pixels in x and y, filling with -1 (black)."
+def random_shift(x: torch.Tensor, max_shift: int = 2,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+    "Shift each image `[C, H, W]` of `x` by up to `max_shift` pixels in x and y, filling with -1."
     if max_shift == 0: return x
     B, C, H, W = x.shape
     xp = F.pad(x, (max_shift,) * 4, value=-1.0)
     dy, dx = torch.randint(0, 2 * max_shift + 1, (2, B), generator=generator, device=x.device)
     iy = (dy[:, None] + torch.arange(H, device=x.device))[:, None, :, None]
     ix = (dx[:, None] + torch.arange(W, device=x.device))[:, None, None, :]
-    return xp[torch.arange(B, device=x.device)[:, None, None, None], torch.arange(C, device=x.device)[None, :, None, None], iy, ix]
+    ib = torch.arange(B, device=x.device)[:, None, None, None]
+    ic = torch.arange(C, device=x.device)[None, :, None, None]
+    return xp[ib, ic, iy, ix]
 
 # %% ../nbs/06_evaluation.ipynb #a0af5621
 @torch.no_grad()
-def classifier_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
+def classifier_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                        batch_size: int = 1000) -> float:
     "Share of `images` (uint8 or [-1, 1]) that `model` assigns to `labels`."
     return float((predict(images, model, batch_size) == torch.as_tensor(labels)).float().mean())
 
-def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_lr: float = 3e-3, max_shift: int = 2,
-                     verbose: bool = True):
-    "Train the evaluation classifier on MNIST train; returns `(model, record)` with the test accuracy in the record."
+def _training_record(model, acc: float, n_test: int, t0: float, **training) -> dict:
+    "The JSON record shipped with the weights: what `train_classifier` made, how, where, how well."
+    lr, shift = training.pop('max_lr'), training.pop('max_shift')
+    n_params = sum(p.numel() for p in model.parameters())
+    return dict(
+        architecture=dict(type='MNISTClassifier', **model.config, parameters=n_params),
+        training=dict(function='ganbook.metrics.train_classifier', **training, optimizer='Adam',
+                      schedule=f'OneCycleLR(max_lr={lr})',
+                      augmentation=f'random_shift(max_shift={shift})',
+                      data='MNIST train (60,000 images) via ganbook.data.BatchIterator'),
+        feature_scale=float(model.feature_scale), wall_time_s=round(time.time() - t0, 1),
+        machine=dict(platform=platform.platform(),
+                     processor=platform.processor() or platform.machine(),
+                     cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
+                     torch=torch.__version__),
+        test_accuracy=acc, test_errors=int(round((1 - acc) * n_test)))
+
+def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_lr: float = 3e-3,
+                     max_shift: int = 2, verbose: bool = True):
+    "Train the evaluation classifier on MNIST train: `(model, record)`, the record with accuracy."
     x_train, y_train = load_mnist(train=True)
     x_test, y_test = load_mnist(train=False)
     t0 = time.time()
@@ -187,70 +214,75 @@ def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_
         shifts = torch.Generator().manual_seed(seed + 1)
         batches = BatchIterator(x_train, y_train, batch_size=batch_size, seed=seed)
         opt = torch.optim.Adam(model.parameters(), lr=max_lr)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=epochs * len(batches))
+        steps = epochs * len(batches)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps)
+        model.train()
         for epoch in range(epochs):
-            model.train()
             for xb, yb in batches:
                 loss = F.cross_entropy(model(random_shift(xb, max_shift, shifts)), yb)
-                opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            model.eval()
-            if verbose: print(f"epoch {epoch + 1}/{epochs}: {time.time() - t0:5.0f} s, "
-                              f"test accuracy {classifier_accuracy(model, x_test, y_test):.4f}")
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+            if verbose:
+                with eval_mode(model): acc = classifier_accuracy(model, x_test, y_test)
+                print(f"epoch {epoch + 1}/{epochs}: {time.time() - t0:5.0f} s, "
+                      f"test accuracy {acc:.4f}")
     model.eval().requires_grad_(False)
     model.feature_scale.fill_(1.0)
     model.feature_scale.fill_(float(extract_features(x_train, model)[0].pow(2).mean().sqrt()))
     acc = classifier_accuracy(model, x_test, y_test)
-    record = dict(
-        architecture=dict(type='MNISTClassifier', **model.config, parameters=sum(p.numel() for p in model.parameters())),
-        training=dict(function='ganbook.metrics.train_classifier', epochs=epochs, seed=seed, batch_size=batch_size,
-                      optimizer='Adam', schedule=f'OneCycleLR(max_lr={max_lr})', augmentation=f'random_shift(max_shift={max_shift})',
-                      data='MNIST train (60,000 images) via ganbook.data.BatchIterator'),
-        feature_scale=float(model.feature_scale), wall_time_s=round(time.time() - t0, 1),
-        machine=dict(platform=platform.platform(), processor=platform.processor() or platform.machine(),
-                     cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__),
-        test_accuracy=acc, test_errors=int(round((1 - acc) * len(y_test))))
-    return model, record
+    return model, _training_record(model, acc, len(y_test), t0, epochs=epochs, seed=seed,
+                                   batch_size=batch_size, max_lr=max_lr, max_shift=max_shift)
 
 # %% ../nbs/06_evaluation.ipynb #e1a37857
 EXTRACTOR_NAME = 'ganbook-mnist'
 EXTRACTOR_VERSION = 1   # bump when forward() changes what it returns for the same weights
 
 class MNISTFeatureExtractor(FeatureExtractorBase):
-    "torch-fidelity feature extractor built on the evaluation classifier: `'features'` and `'logits'`."
+    "torch-fidelity feature extractor on the evaluation classifier: `'features'` and `'logits'`."
     def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
         super().__init__(name, features_list)
         self.classifier = copy.deepcopy(load_classifier(feature_extractor_weights_path))
         self.weights_sha256 = self.classifier.weights_sha256
 
     def get_name(self) -> str:
-        "Registered name plus weights hash and version, so cached features never outlive the code and weights that made them."
+        "Name plus weights hash and version: cached features never outlive the weights and code."
         return f"{self.name}-{self.weights_sha256[:12]}-v{EXTRACTOR_VERSION}"
 
     @staticmethod
-    def get_provided_features_list(): return ('features', 'logits')
+    def get_provided_features_list():
+        "The layers this extractor provides."
+        return ('features', 'logits')
 
     @staticmethod
     def get_default_feature_layer_for_metric(metric):
+        "Logits for IS; features for FID, KID and precision/recall."
         return {'isc': 'logits', 'fid': 'features', 'kid': 'features', 'prc': 'features'}[metric]
 
     @staticmethod
-    def can_be_compiled(): return False
+    def can_be_compiled():
+        "False: torch-fidelity runs this extractor uncompiled."
+        return False
 
     @staticmethod
-    def get_dummy_input_for_compile(): return torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
+    def get_dummy_input_for_compile():
+        "One blank uint8 MNIST image."
+        return torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
 
     def forward(self, x):
-        "Tuple of the requested features for a batch (uint8 0..255 or float [-1, 1]; 1 or 3 channels)."
+        "Tuple of the requested features of a batch (uint8 or float in [-1, 1]; 1 or 3 channels)."
         x = to_uint8(x).float().div_(127.5).sub_(1.0)
         f, logits = self.classifier.features_and_logits(x)
         out = dict(features=f, logits=logits)
         return tuple(out[k] for k in self.features_list)
 
 def register_extractor(name: str = EXTRACTOR_NAME, cls=MNISTFeatureExtractor):
-    "Register `cls` with torch-fidelity under `name`; registering again replaces the previous class."
+    "Register `cls` with torch-fidelity under `name`; registering again replaces the old class."
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
     if name in FEATURE_EXTRACTORS_REGISTRY:
-        if not issubclass(cls, FeatureExtractorBase): raise TypeError(f"{cls} is not a FeatureExtractorBase")
+        if not issubclass(cls, FeatureExtractorBase):
+            raise TypeError(f"{cls} is not a FeatureExtractorBase")
         FEATURE_EXTRACTORS_REGISTRY[name] = cls
     else: register_feature_extractor(name, cls)
     return cls
@@ -258,95 +290,127 @@ def register_extractor(name: str = EXTRACTOR_NAME, cls=MNISTFeatureExtractor):
 register_extractor()
 
 # %% ../nbs/06_evaluation.ipynb #7e75b3a8
-_MANAGED = {'input1': 'input1', 'input2': 'input2', 'cuda': 'device', 'isc': 'isc', 'fid': 'fid', 'kid': 'kid',
-            'prc': 'prc', 'ppl': None, 'feature_extractor': 'extractor', 'feature_extractor_weights_path': 'weights',
-            'rng_seed': 'seed', 'verbose': None, 'cache': 'cache', 'cache_root': None, 'batch_size': 'batch_size',
+_MANAGED = {'input1': 'input1', 'input2': 'input2', 'cuda': 'device', 'isc': 'isc', 'fid': 'fid',
+            'kid': 'kid', 'prc': 'prc', 'ppl': None, 'feature_extractor': 'extractor',
+            'feature_extractor_weights_path': 'weights', 'rng_seed': 'seed', 'verbose': None,
+            'cache': 'cache', 'cache_root': None, 'batch_size': 'batch_size',
             'input1_cache_name': 'cache_name1', 'input2_cache_name': 'cache_name2',
             'input1_model_num_samples': 'num_samples', 'input2_model_num_samples': 'num_samples'}
 
-def resolve_device(device='auto') -> torch.device:
-    "`'auto'` is CUDA when available, else CPU; torch-fidelity supports only these two."
-    if device == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    device = torch.device(device)
-    if device.type not in ('cpu', 'cuda'): raise ValueError(f"torch-fidelity runs on 'cpu' or 'cuda', not {device}")
-    if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda' but CUDA is not available")
-    return device
+def _fidelity_device(device='auto') -> torch.device:
+    "`get_device(device)` limited to the CPU and CUDA that torch-fidelity runs on."
+    if device in (None, 'auto'): device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    dev = get_device(device)
+    if dev.type not in ('cpu', 'cuda'):
+        raise ValueError(f"torch-fidelity runs on 'cpu' or 'cuda', not {dev}")
+    return dev
 
 def fidelity_cache_dir() -> Path:
-    "Where torch-fidelity caches real-data features and statistics for ganbook: `user_cache_dir()/'torch-fidelity'`."
+    "Where torch-fidelity caches ganbook's real-data features and statistics."
     return user_cache_dir() / 'torch-fidelity'
 
 def _feature_dim(extractor: str, layer: str, weights) -> int | None:
-    if extractor == EXTRACTOR_NAME: return 10 if layer == 'logits' else load_classifier(weights).features_dim
+    if extractor == EXTRACTOR_NAME:
+        return 10 if layer == 'logits' else load_classifier(weights).features_dim
     return int(layer) if str(layer).isdigit() else None
 
-def check_sample_counts(n1: int, n2: int | None = None, *, isc=True, fid=True, kid=True, prc=True, feature_dim=None,
-                        isc_splits: int = 10, kid_subset_size: int | None = None, prc_neighborhood: int = 3):
-    "Raise a clear `ValueError` when `n1` generated / `n2` real samples are too few for the requested metrics."
+def check_sample_counts(n1: int, n2: int | None = None, *, isc=True, fid=True, kid=True, prc=True,
+                        feature_dim=None, isc_splits: int = 10, kid_subset_size: int | None = None,
+                        prc_neighborhood: int = 3):
+    "Raise a clear `ValueError` when `n1` generated / `n2` real samples are too few for a metric."
     counts = [('generated', n1)] + ([] if n2 is None else [('real', n2)])
     for what, n in counts:
-        if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"number of {what} samples must be a positive integer, got {n!r}")
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"number of {what} samples must be a positive integer, got {n!r}")
     if isc and n1 < isc_splits:
-        raise ValueError(f"IS with isc_splits={isc_splits} needs at least {isc_splits} samples (one per split), got {n1}")
+        raise ValueError(f"IS with isc_splits={isc_splits} needs at least {isc_splits} samples "
+                         f"(one per split), got {n1}")
     for what, n in counts:
         if fid and feature_dim is not None and n <= feature_dim:
-            raise ValueError(f"FID needs more samples than feature dimensions ({feature_dim}) to estimate a covariance, "
-                             f"got {n} {what} samples; use at least {feature_dim + 1} (thousands for a stable value)")
+            raise ValueError(f"FID needs more samples than feature dimensions ({feature_dim}) "
+                             f"to estimate a covariance, got {n} {what} samples; use at least "
+                             f"{feature_dim + 1} (thousands for a stable value)")
         if kid and kid_subset_size is not None and n < kid_subset_size:
-            raise ValueError(f"KID with kid_subset_size={kid_subset_size} needs at least that many samples per input, "
-                             f"got {n} {what} samples")
-        if kid and n < 2: raise ValueError(f"KID needs at least 2 samples per input, got {n} {what}")
+            raise ValueError(f"KID with kid_subset_size={kid_subset_size} needs at least that many "
+                             f"samples per input, got {n} {what} samples")
+        if kid and n < 2:
+            raise ValueError(f"KID needs at least 2 samples per input, got {n} {what}")
         if prc and n <= prc_neighborhood:
-            raise ValueError(f"precision/recall with prc_neighborhood={prc_neighborhood} needs more than "
-                             f"{prc_neighborhood} samples per input, got {n} {what}")
+            raise ValueError(f"precision/recall with prc_neighborhood={prc_neighborhood} needs "
+                             f"more than {prc_neighborhood} samples per input, got {n} {what}")
 
-# %% ../nbs/06_evaluation.ipynb #56b7224e
+# %% ../nbs/06_evaluation.ipynb #6b2d9f31
+def _check_options(options: dict, defaults: dict):
+    "Reject options that `fidelity_metrics` sets itself, and unknown ones with a suggestion."
+    for k in options:
+        if k in _MANAGED:
+            hint = f"; use its {_MANAGED[k]!r} argument" if _MANAGED[k] else ''
+            raise TypeError(f"fidelity_metrics sets {k!r} itself" + hint)
+        if k not in defaults:
+            close = difflib.get_close_matches(k, list(defaults), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ''
+            raise TypeError(f"unknown torch-fidelity option {k!r}" + hint)
+
+def _fid_layer(extractor: str, options: dict):
+    "The feature layer FID will read: `feature_layer_fid`, else the extractor's default."
+    layer = options.get('feature_layer_fid')
+    if layer is not None: return layer
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+    if extractor not in FEATURE_EXTRACTORS_REGISTRY:
+        raise ValueError(f"feature extractor {extractor!r} is not registered with torch-fidelity")
+    return FEATURE_EXTRACTORS_REGISTRY[extractor].get_default_feature_layer_for_metric('fid')
+
 def _as_input(x, channels: int):
+    "Datasets of bare image tensors and generative models as they are; images as `ImagesDataset`."
     if isinstance(x, (torch.utils.data.Dataset, GenerativeModelBase)) and not torch.is_tensor(x):
         if isinstance(x, torch.utils.data.Dataset) and not torch.is_tensor(x[0]):
-            raise TypeError(f"dataset items must be bare image tensors, got {type(x[0]).__name__} (drop the labels)")
+            raise TypeError("dataset items must be bare image tensors, "
+                            f"got {type(x[0]).__name__} (drop the labels)")
         return x
     return ImagesDataset(x, channels)
 
-def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True, kid: bool = True, prc: bool = True,
-                     extractor: str = EXTRACTOR_NAME, weights=None, device='cpu', seed: int = 0, batch_size: int = 500,
-                     num_samples: int | None = None, cache: bool = True, cache_name1: str | None = None,
+def _count(x, num_samples: int | None) -> int | None:
+    "How many images an input gives: a generative model gives `num_samples`."
+    return num_samples if isinstance(x, GenerativeModelBase) else len(x)
+
+# %% ../nbs/06_evaluation.ipynb #56b7224e
+def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True, kid: bool = True,
+                     prc: bool = True, extractor: str = EXTRACTOR_NAME, weights=None, device='cpu',
+                     seed: int = 0, batch_size: int = 500, num_samples: int | None = None,
+                     cache: bool = True, cache_name1: str | None = None,
                      cache_name2: str | None = None, **options) -> dict:
-    "Call `torch_fidelity.calculate_metrics` once: explicit device, checked options and sample counts; torch-fidelity's result dict."
+    "Checked `torch_fidelity.calculate_metrics` (device, options, sample counts); its result dict."
     import torch_fidelity
     from torch_fidelity.defaults import DEFAULTS
-    for k in options:
-        if k in _MANAGED:
-            raise TypeError(f"fidelity_metrics sets {k!r} itself" + (f"; use its {_MANAGED[k]!r} argument" if _MANAGED[k] else ''))
-        if k not in DEFAULTS:
-            close = difflib.get_close_matches(k, list(DEFAULTS), n=1)
-            raise TypeError(f"unknown torch-fidelity option {k!r}" + (f"; did you mean {close[0]!r}?" if close else ''))
+    _check_options(options, DEFAULTS)
     if extractor == EXTRACTOR_NAME: register_extractor()
-    dev = resolve_device(device)
+    dev = _fidelity_device(device)
     inception = extractor == 'inception-v3-compat'
     if inception: weights = inception_weights_path(weights)
     elif extractor == EXTRACTOR_NAME: weights = Path(weights or CLASSIFIER_WEIGHTS)
     channels = 3 if inception else 1
     in1 = _as_input(input1, channels)
     in2 = None if input2 is None else _as_input(input2, channels)
-    n1 = num_samples if isinstance(in1, GenerativeModelBase) else len(in1)
-    n2 = None if in2 is None else (num_samples if isinstance(in2, GenerativeModelBase) else len(in2))
+    n1 = _count(in1, num_samples)
+    n2 = None if in2 is None else _count(in2, num_samples)
     binary = fid or kid or prc
-    if binary and in2 is None: raise ValueError("FID, KID and precision/recall compare two inputs: pass input2")
-    kid_subset_size = options.setdefault('kid_subset_size', min(1000, n1, n2) if (kid and n1 and n2) else DEFAULTS['kid_subset_size'])
-    layer = options.get('feature_layer_fid')
-    if layer is None:
-        from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
-        if extractor not in FEATURE_EXTRACTORS_REGISTRY: raise ValueError(f"feature extractor {extractor!r} is not registered with torch-fidelity")
-        layer = FEATURE_EXTRACTORS_REGISTRY[extractor].get_default_feature_layer_for_metric('fid')
+    if binary and in2 is None:
+        raise ValueError("FID, KID and precision/recall compare two inputs: pass input2")
+    default_kid = min(1000, n1, n2) if (kid and n1 and n2) else DEFAULTS['kid_subset_size']
+    kid_subset_size = options.setdefault('kid_subset_size', default_kid)
+    layer = _fid_layer(extractor, options)
     check_sample_counts(n1, n2 if binary else None, isc=isc, fid=fid, kid=kid, prc=prc,
                         feature_dim=_feature_dim(extractor, layer, weights) if fid else None,
-                        isc_splits=options.get('isc_splits', DEFAULTS['isc_splits']), kid_subset_size=kid_subset_size,
-                        prc_neighborhood=options.get('prc_neighborhood', DEFAULTS['prc_neighborhood']))
-    kw = dict(input1=in1, input2=in2, cuda=dev.type == 'cuda', isc=isc, fid=fid, kid=kid, prc=prc, ppl=False,
-              feature_extractor=extractor, feature_extractor_weights_path=None if weights is None else str(weights),
-              rng_seed=seed, verbose=False, batch_size=batch_size, cache=cache, cache_root=str(fidelity_cache_dir()),
-              input1_cache_name=cache_name1, input2_cache_name=cache_name2, save_cpu_ram=True)
+                        isc_splits=options.get('isc_splits', DEFAULTS['isc_splits']),
+                        kid_subset_size=kid_subset_size,
+                        prc_neighborhood=options.get('prc_neighborhood',
+                                                     DEFAULTS['prc_neighborhood']))
+    kw = dict(input1=in1, input2=in2, cuda=dev.type == 'cuda', isc=isc, fid=fid, kid=kid, prc=prc,
+              ppl=False, feature_extractor=extractor,
+              feature_extractor_weights_path=None if weights is None else str(weights),
+              rng_seed=seed, verbose=False, batch_size=batch_size, cache=cache,
+              cache_root=str(fidelity_cache_dir()), input1_cache_name=cache_name1,
+              input2_cache_name=cache_name2, save_cpu_ram=True)
     if isinstance(in1, GenerativeModelBase): kw['input1_model_num_samples'] = num_samples
     if isinstance(in2, GenerativeModelBase): kw['input2_model_num_samples'] = num_samples
     kw.update(options)
@@ -354,7 +418,7 @@ def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True,
 
 # %% ../nbs/06_evaluation.ipynb #e457c8e0
 def per_image_kl(logits: torch.Tensor) -> torch.Tensor:
-    "`KL(p(y|x_i) || p(y))` for each row of `logits` `[N, C]`, with `p(y)` the mean of the rows' softmax."
+    "`KL(p(y|x_i) || p(y))` for each row of `logits` `[N, C]`; `p(y)` is the rows' mean softmax."
     logp = torch.as_tensor(logits).double().log_softmax(1)
     log_marginal = logp.exp().mean(0).log()
     return (logp.exp() * (logp - log_marginal)).sum(1)
@@ -367,172 +431,226 @@ def inception_score(logits: torch.Tensor) -> float:
 def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     "Mean `[D]` and covariance `[D, D]` (float64, unbiased) of feature rows `[N, D]`."
     f = np.asarray(torch.as_tensor(features).double().cpu().numpy())
-    if f.ndim != 2 or len(f) < 2: raise ValueError(f"need features [N >= 2, D], got shape {f.shape}")
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"need features [N >= 2, D], got shape {f.shape}")
     return f.mean(0), np.cov(f, rowvar=False)
 
 def _psd_sqrt(s: np.ndarray) -> np.ndarray:
+    "Symmetric square root of a covariance, negative eigenvalues (rounding) clipped to 0."
     w, v = np.linalg.eigh((s + s.T) / 2)
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
-    "Squared Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2): |mu1-mu2|^2 + Tr(S1 + S2 - 2 (S1^½ S2 S1^½)^½)."
-    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
-    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    "Squared Fréchet distance of N(mu1, S1), N(mu2, S2): |mu1-mu2|² + Tr(S1+S2-2(S1^½ S2 S1^½)^½)."
+    mu1 = np.atleast_1d(np.asarray(mu1, np.float64))
+    mu2 = np.atleast_1d(np.asarray(mu2, np.float64))
+    s1 = np.atleast_2d(np.asarray(sigma1, np.float64))
+    s2 = np.atleast_2d(np.asarray(sigma2, np.float64))
     d = len(mu1)
     if mu2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
-        raise ValueError(f"shapes do not match: mu1 {mu1.shape}, sigma1 {s1.shape}, mu2 {mu2.shape}, sigma2 {s2.shape}")
+        raise ValueError(f"shapes do not match: mu1 {mu1.shape}, sigma1 {s1.shape}, "
+                         f"mu2 {mu2.shape}, sigma2 {s2.shape}")
     r1 = _psd_sqrt(s1)
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(r1 @ s2 @ r1), 0, None)).sum()
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * cross)
 
 # %% ../nbs/06_evaluation.ipynb #f8bc23dd
-INCEPTION_URL = 'https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth'
+INCEPTION_URL = ('https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/'
+                 'weights-inception-2015-12-05-6726825d.pth')
 INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]
 
 class MissingWeightsError(FileNotFoundError):
-    "A feature extractor's weights are not on disk (and ganbook will not download them implicitly)."
+    "A feature extractor's weights are not on disk (and ganbook does not download them unasked)."
 
 def _hub_inception_path() -> Path:
+    "Where torch's hub cache keeps the Inception weights."
     return Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE
 
 def _missing_inception_message(tried) -> str:
-    return (f"Inception-v3 weights for extractor='inception-v3-compat' are missing: no file {INCEPTION_FILE} "
-            f"(looked at: {', '.join(str(t) for t in tried)}).\n"
-            f"It is torch-fidelity's port of the TensorFlow FID Inception, published at {INCEPTION_URL}\n"
+    "How to provide the missing Inception weights, for `MissingWeightsError`."
+    hub = _hub_inception_path()
+    return (f"Inception-v3 weights for extractor='inception-v3-compat' are missing: "
+            f"no file {INCEPTION_FILE} (looked at: {', '.join(str(t) for t in tried)}).\n"
+            "It is torch-fidelity's port of the TensorFlow FID Inception, "
+            f"published at {INCEPTION_URL}\n"
             "Provide it in one of these ways:\n"
-            f"  1. with network access, run `ganbook.metrics.fetch_inception_weights()`, which saves it to {_hub_inception_path()};\n"
-            f"  2. copy the file from another machine to {_hub_inception_path()};\n"
-            f"  3. pass weights='/path/to/{INCEPTION_FILE}' (evaluate, fidelity_metrics) or set GANBOOK_INCEPTION_WEIGHTS to that path.\n"
+            "  1. with network access, run `ganbook.metrics.fetch_inception_weights()`, "
+            f"which saves it to {hub};\n"
+            f"  2. copy the file from another machine to {hub};\n"
+            f"  3. pass weights='/path/to/{INCEPTION_FILE}' (evaluate, fidelity_metrics) "
+            "or set GANBOOK_INCEPTION_WEIGHTS to that path.\n"
             "Or use extractor='ganbook-mnist', which ships with ganbook and needs no download.")
 
 def inception_weights_path(weights=None) -> Path:
-    "Path of a checked Inception-v3 weights file: `weights`, else `$GANBOOK_INCEPTION_WEIGHTS`, else torch's hub cache."
+    "A checked Inception-v3 weights file: `weights`, `$GANBOOK_INCEPTION_WEIGHTS` or torch's hub."
     explicit = weights or os.environ.get('GANBOOK_INCEPTION_WEIGHTS')
     tried = [Path(explicit)] if explicit else [_hub_inception_path()]
     path = tried[0]
     if not path.is_file(): raise MissingWeightsError(_missing_inception_message(tried))
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ValueError(f"{path} is not a plain PyTorch state dict of tensors ({type(e).__name__}); refusing to load it") from None
-    if not isinstance(sd, dict) or 'fc.weight' not in sd or tuple(sd['fc.weight'].shape) != (1008, 2048):
-        raise ValueError(f"{path} does not hold torch-fidelity's Inception-v3 weights (no fc.weight of shape (1008, 2048))")
+        raise ValueError(f"{path} is not a plain PyTorch state dict of tensors "
+                         f"({type(e).__name__}); refusing to load it") from None
+    ok = isinstance(sd, dict) and 'fc.weight' in sd and tuple(sd['fc.weight'].shape) == (1008, 2048)
+    if not ok:
+        raise ValueError(f"{path} does not hold torch-fidelity's Inception-v3 weights "
+                         "(no fc.weight of shape (1008, 2048))")
     return path
 
+# %% ../nbs/06_evaluation.ipynb #8e4f1c53
 def fetch_inception_weights(dest=None, url: str = INCEPTION_URL, timeout: float = 30) -> Path:
-    "Download the Inception-v3 weights (needs network) to `dest` (default: torch's hub cache) and verify their hash."
+    "Download the Inception-v3 weights (needs network) to `dest` (default: torch's hub), checked."
     dest = Path(dest or _hub_inception_path())
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp, h = dest.with_name(dest.name + '.part'), hashlib.sha256()
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f:
-            for chunk in iter(lambda: r.read(1 << 20), b''): f.write(chunk); h.update(chunk)
+            for chunk in iter(lambda: r.read(1 << 20), b''):
+                f.write(chunk)
+                h.update(chunk)
     except Exception as e:
         tmp.unlink(missing_ok=True)
         raise MissingWeightsError(f"could not download {url} ({type(e).__name__}: {e}).\n"
-                                  f"Without network, copy {INCEPTION_FILE} from another machine to {dest}.") from None
+                                  f"Without network, copy {INCEPTION_FILE} from another machine "
+                                  f"to {dest}.") from None
     expected = url.rsplit('-', 1)[-1].split('.')[0]
     if url == INCEPTION_URL and not h.hexdigest().startswith(expected):
         tmp.unlink(missing_ok=True)
-        raise ValueError(f"downloaded file's SHA-256 {h.hexdigest()[:12]}... does not start with {expected}")
+        raise ValueError(f"downloaded file's SHA-256 {h.hexdigest()[:12]}... "
+                         f"does not start with {expected}")
     tmp.replace(dest)
     return dest
 
 # %% ../nbs/06_evaluation.ipynb #d0c1333a
 def derive_seed(seed: int, *keys: int) -> int:
-    "A 31-bit seed derived from `seed` and `keys` (for chunks, classes, codes) without collisions between them."
+    "A 31-bit seed derived from `seed` and `keys` (chunks, classes, codes), without collisions."
     return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0] & 0x7FFFFFFF)
 
-def condition_names(generator) -> set:
-    "Which of `labels`, `category`, `continuous` the generator takes: named by its `sample`, or by its `latent` (ganbook generators)."
-    params = set()
-    for fn in (getattr(generator, 'sample', None), getattr(generator, 'latent', None)):
-        try: params |= set(inspect.signature(fn).parameters)
-        except (TypeError, ValueError): pass
-    return {p for p in ('labels', 'category', 'continuous') if p in params}
+def _conditions(generator) -> set:
+    "The conditions a generator declares with `condition_names()`, as a ganbook `Sampler` does."
+    names = getattr(generator, 'condition_names', None)
+    return set(names()) if callable(names) else set()
+
+def _chunk(conditions: dict, n: int, start: int, k: int) -> dict:
+    "The slice `start:start + k` of every per-sample condition (a tensor of length `n`)."
+    return {key: v[start:start + k] if torch.is_tensor(v) and v.ndim > 0 and len(v) == n else v
+            for key, v in conditions.items()}
 
 @torch.no_grad()
-def sample_images(generator, n: int, seed: int = 0, batch_size: int = 1000, **conditions) -> torch.Tensor:
-    "`n` checked samples `[n, 1, 28, 28]` in [-1, 1] from `generator.sample`, drawn in seeded chunks."
-    if not hasattr(generator, 'sample'): raise TypeError(f"{type(generator).__name__} has no .sample(n, *, seed, **conditions) method")
-    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive integer, got {n!r}")
-    if 'labels' in condition_names(generator) and not conditions:
+def sample_images(generator, n: int, seed: int = 0, batch_size: int = 1000,
+                  **conditions) -> torch.Tensor:
+    "`n` checked samples `[n, 1, 28, 28]` in [-1, 1] from `generator.sample`, in seeded chunks."
+    name = type(generator).__name__
+    if not hasattr(generator, 'sample'):
+        raise TypeError(f"{name} has no .sample(n, *, seed, **conditions) method")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if 'labels' in _conditions(generator) and not conditions:
         g = torch.Generator().manual_seed(derive_seed(seed, 10**6))
         conditions['labels'] = (torch.arange(n) % 10)[torch.randperm(n, generator=g)]
     out = []
     for i, start in enumerate(range(0, n, batch_size)):
         k = min(batch_size, n - start)
-        cond = {key: v[start:start + k] if torch.is_tensor(v) and v.ndim > 0 and len(v) == n else v for key, v in conditions.items()}
-        x = generator.sample(k, seed=seed if k == n else derive_seed(seed, i), **cond)
+        x = generator.sample(k, seed=seed if k == n else derive_seed(seed, i),
+                             **_chunk(conditions, n, start, k))
         if not torch.is_tensor(x) or tuple(x.shape) != (k, 1, 28, 28):
             got = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-            raise ValueError(f"{type(generator).__name__}.sample({k}) returned {got}; expected a tensor of shape ({k}, 1, 28, 28) in [-1, 1]")
+            raise ValueError(f"{name}.sample({k}) returned {got}; "
+                             f"expected a tensor of shape ({k}, 1, 28, 28) in [-1, 1]")
         out.append(x.detach().float().cpu())
     return torch.cat(out)
 
 # %% ../nbs/06_evaluation.ipynb #47769e0d
-def label_accuracy(generator, n_per_class: int = 1000, seed: int = 0, classifier=None, num_classes: int = 10) -> float:
-    "Share of `generator.sample(n, labels=c)` images that the evaluation classifier assigns to class `c`."
+def label_accuracy(generator, n_per_class: int = 1000, seed: int = 0, classifier=None,
+                   num_classes: int = 10) -> float:
+    "Share of `generator.sample(n, labels=c)` images that the classifier assigns to class `c`."
     hits = 0
     for c in range(num_classes):
-        x = sample_images(generator, n_per_class, seed=derive_seed(seed, c), labels=torch.full((n_per_class,), c))
+        labels = torch.full((n_per_class,), c)
+        x = sample_images(generator, n_per_class, seed=derive_seed(seed, c), labels=labels)
         hits += int((predict(x, classifier) == c).sum())
     return hits / (num_classes * n_per_class)
 
 class CodeMatch(NamedTuple):
     "Accuracy of a categorical code under its best one-to-one matching to digits."
     accuracy: float
-    mapping: list      # mapping[code] = digit
+    mapping: list            # mapping[code] = digit
     confusion: torch.Tensor  # [codes, digits] counts
 
-def code_accuracy(generator, n_per_code: int = 1000, seed: int = 0, classifier=None, n_codes: int = 10) -> CodeMatch:
-    "InfoGAN code accuracy: best one-to-one code→digit matching (Hungarian) of the code-vs-prediction confusion matrix."
-    from scipy.optimize import linear_sum_assignment
-    confusion = torch.zeros(n_codes, 10, dtype=torch.long)
+def code_accuracy(generator, n_per_code: int = 1000, seed: int = 0, classifier=None,
+                  n_codes: int = 10) -> CodeMatch:
+    "InfoGAN code accuracy under the best one-to-one code→digit matching of predicted digits."
+    from ganbook.infogan import matched_accuracy
+    codes, digits = [], []
     for k in range(n_codes):
-        x = sample_images(generator, n_per_code, seed=derive_seed(seed, k), category=torch.full((n_per_code,), k))
-        confusion[k] = torch.bincount(predict(x, classifier), minlength=10)
-    rows, cols = linear_sum_assignment(confusion.numpy(), maximize=True)
-    mapping = [int(c) for _, c in sorted(zip(rows, cols))]
-    return CodeMatch(float(confusion[rows, cols].sum()) / float(confusion.sum()), mapping, confusion)
+        category = torch.full((n_per_code,), k)
+        x = sample_images(generator, n_per_code, seed=derive_seed(seed, k), category=category)
+        codes.append(category)
+        digits.append(predict(x, classifier))
+    codes, digits = torch.cat(codes), torch.cat(digits)
+    confusion = torch.zeros(n_codes, 10, dtype=torch.long)
+    confusion.index_put_((codes, digits), torch.ones_like(codes), accumulate=True)
+    accuracy, mapping = matched_accuracy(codes, digits, max(n_codes, 10))
+    return CodeMatch(accuracy, mapping[:n_codes], confusion)
 
 # %% ../nbs/06_evaluation.ipynb #a1488414
 def real_images(split: str = 'test', n: int = 10000, seed: int = 0) -> torch.Tensor:
-    "A seeded random subset of `n` MNIST digits from `split` (`'train'` or `'test'`), uint8 `[n, 1, 28, 28]`."
-    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    "A seeded subset of `n` MNIST digits of `split` ('train' or 'test'), uint8 `[n,1,28,28]`."
+    if split not in ('train', 'test'):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     x, _ = load_mnist(train=split == 'train')
     if not 1 <= n <= len(x): raise ValueError(f"MNIST {split} has {len(x)} digits, asked for {n}")
     return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]].unsqueeze(1)
 
-def evaluate(generator_or_name, n: int = 10000, *, reference='test', seed: int = 0, extractor: str = EXTRACTOR_NAME,
-             device='auto', weights=None, batch_size: int = 500, cache: bool = True, **conditions) -> dict:
-    "IS, FID, KID, precision and recall of `n` samples against `n` real MNIST digits (plus label/code accuracy), as a dict."
-    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive integer, got {n!r}")
+def _reference(reference, n: int):
+    "The real images to compare with, and the name they are cached under (None: not cached)."
+    if not isinstance(reference, str): return to_uint8(reference)[:n], None
+    if reference not in ('test', 'train'):
+        raise ValueError("reference must be 'test', 'train' or a tensor of images, "
+                         f"got {reference!r}")
+    m = min(n, 10000)
+    return real_images(reference, m, seed=0), f"mnist-{reference}-n{m}"
+
+def _generated(source, n: int, seed: int, batch_size: int, conditions: dict):
+    "`n` uint8 images from a tensor or a generator, and the conditions the generator declares."
+    if torch.is_tensor(source) or isinstance(source, np.ndarray):
+        images = to_uint8(source)
+        if len(images) < n:
+            raise ValueError(f"got {len(images)} images but n={n}; "
+                             f"pass n={len(images)} or more images")
+        return images[:n], set()
+    images = sample_images(source, n, seed=seed, batch_size=max(batch_size, 1000), **conditions)
+    return to_uint8(images), _conditions(source)
+
+# %% ../nbs/06_evaluation.ipynb #a06b3e75
+def evaluate(generator_or_name, n: int = 10000, *, reference='test', seed: int = 0,
+             extractor: str = EXTRACTOR_NAME, device='auto', weights=None, batch_size: int = 500,
+             cache: bool = True, **conditions) -> dict:
+    "IS, FID, KID, precision and recall of `n` samples against real digits (+ label/code accuracy)."
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
     source = generator_or_name
     if isinstance(source, str):
         from ganbook.pretrained import load
         source = load(source)
-    if isinstance(reference, str):
-        if reference not in ('test', 'train'): raise ValueError(f"reference must be 'test', 'train' or a tensor of images, got {reference!r}")
-        m = min(n, 10000)
-        ref, ref_name = real_images(reference, m, seed=0), f"mnist-{reference}-n{m}"
-    else: ref, ref_name = to_uint8(reference)[:n], None
+    ref, ref_name = _reference(reference, n)
     inception = extractor == 'inception-v3-compat'
-    feature_dim = 2048 if inception else (load_classifier(weights).features_dim if extractor == EXTRACTOR_NAME else None)
-    check_sample_counts(n, len(ref), feature_dim=feature_dim, kid_subset_size=min(1000, n, len(ref)))
+    mnist = extractor == EXTRACTOR_NAME
+    feature_dim = 2048 if inception else (load_classifier(weights).features_dim if mnist else None)
+    check_sample_counts(n, len(ref), feature_dim=feature_dim,
+                        kid_subset_size=min(1000, n, len(ref)))
     if inception: inception_weights_path(weights)            # fail before sampling, not after
-    if torch.is_tensor(source) or isinstance(source, np.ndarray):
-        images = to_uint8(source)
-        if len(images) < n: raise ValueError(f"got {len(images)} images but n={n}; pass n={len(images)} or more images")
-        images, conds = images[:n], set()
-    else:
-        images, conds = to_uint8(sample_images(source, n, seed=seed, batch_size=max(batch_size, 1000), **conditions)), condition_names(source)
-    r = fidelity_metrics(images, ref, extractor=extractor, weights=weights, device=device, seed=seed, batch_size=batch_size,
-                         cache=cache and ref_name is not None, cache_name2=ref_name if cache else None)
+    images, conds = _generated(source, n, seed, batch_size, conditions)
+    r = fidelity_metrics(images, ref, extractor=extractor, weights=weights, device=device,
+                         seed=seed, batch_size=batch_size, cache=cache and ref_name is not None,
+                         cache_name2=ref_name if cache else None)
     out = dict(fid=r['frechet_inception_distance'], kid_mean=r['kernel_inception_distance_mean'],
-               kid_std=r['kernel_inception_distance_std'], isc_mean=r['inception_score_mean'], isc_std=r['inception_score_std'],
-               precision=r['precision'], recall=r['recall'], n=int(n), extractor=extractor, seed=seed,
+               kid_std=r['kernel_inception_distance_std'], isc_mean=r['inception_score_mean'],
+               isc_std=r['inception_score_std'], precision=r['precision'], recall=r['recall'],
+               n=int(n), extractor=extractor, seed=seed,
                reference=reference if isinstance(reference, str) else 'tensor')
-    if 'labels' in conds and 'labels' not in conditions: out['label_accuracy'] = label_accuracy(source, max(1, n // 10), seed)
+    if 'labels' in conds and 'labels' not in conditions:
+        out['label_accuracy'] = label_accuracy(source, max(1, n // 10), seed)
     if 'category' in conds and 'category' not in conditions:
         out['code_accuracy'] = code_accuracy(source, max(1, n // 10), seed).accuracy
     return out
@@ -548,4 +666,5 @@ def blur(images, sigma: float = 1.0) -> torch.Tensor:
 def add_noise(images, sigma: float = 0.3, seed: int = 0) -> torch.Tensor:
     "Images plus Gaussian noise (std `sigma` in [-1, 1] units), clamped to [-1, 1]."
     x = to_uint8(images).float() / 127.5 - 1
-    return (x + sigma * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))).clamp_(-1, 1)
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+    return (x + sigma * noise).clamp_(-1, 1)

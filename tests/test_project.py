@@ -1,5 +1,5 @@
 """Project layout, README in sync with the course home page, version agreement."""
-import configparser, sys
+import configparser, json, re, sys
 from conftest import ROOT, run
 
 def test_layout():
@@ -33,3 +33,16 @@ def test_data_module_loads_offline():
     x, y = load_mnist(train=True, download=False); xt, yt = load_mnist(train=False, download=False)
     assert x.shape == (60000, 28, 28) and len(y) == 60000, (x.shape, len(y))
     assert xt.shape == (10000, 28, 28) and len(yt) == 10000, (xt.shape, len(yt))
+
+def test_library_lines_and_cells_fit():
+    "Lines in ganbook/ fit in 100 columns, and no exported notebook cell is longer than 60 lines."
+    long = [f"{p.name}:{i}" for p in sorted((ROOT / 'ganbook').glob('*.py')) if p.name != '_modidx.py'
+            for i, line in enumerate(p.read_text().splitlines(), 1) if len(line) > 100]
+    assert not long, f"lines over 100 characters: {long[:10]}"
+    big = []
+    for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        for c in json.loads(nb.read_text())['cells']:
+            src = ''.join(c['source'])
+            if c['cell_type'] == 'code' and re.search(r'^#\|\s*export', src, re.M):
+                if len(src.splitlines()) > 60: big.append(f"{nb.name}: {src.splitlines()[1][:50]}")
+    assert not big, f"exported cells over 60 lines: {big}"
