@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
+import contextlib
 import json
 import os
 import platform
@@ -16,30 +16,44 @@ from pathlib import Path
 
 import torch
 
+from .data import MissingDataError, load_mnist, save_grid
+from .pretrained import load, save_weights
+from .train import (
+    LOSSES, TRAINABLE, CheckpointError, TrainConfig, build_model, fit_gan, get_device,
+    import_chapters, read_safetensors, weights_dir)
+
 # %% auto #0
-__all__ = ['TRAINABLE', 'CLIError', 'chapter_module', 'machine_description', 'command_line', 'init_distributed', 'exit_worker',
-           'cmd_train', 'load_generator', 'cmd_sample', 'cmd_export', 'cmd_eval', 'cmd_distill', 'TutorialLoop',
-           'EngineLoop', 'samples_per_second', 'throughput', 'cmd_bench', 'build_parser', 'main']
+__all__ = ['CLIError', 'user_errors', 'device_of', 'machine_description', 'command_line',
+           'init_distributed', 'exit_worker', 'trainable', 'check_config', 'new_run',
+           'read_run', 'check_same_model', 'resumed_run', 'train_run', 'record_run',
+           'cmd_train', 'add_train_parser', 'load_generator', 'cmd_sample',
+           'export_record', 'cmd_export', 'add_sample_parser', 'add_export_parser',
+           'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
+           'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'build_parser',
+           'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
     "A user error: printed as one line, exit code 2."
 
-TRAINABLE = {'vanilla': 'ganbook.vanilla', 'dcgan': 'ganbook.dcgan', 'cgan': 'ganbook.cgan', 'infogan': 'ganbook.infogan'}
+@contextlib.contextmanager
+def user_errors(*kinds):
+    "Re-raise `kinds` of exceptions (default: ValueError, so CheckpointError too) as CLIErrors."
+    try: yield
+    except kinds or (ValueError,) as e: raise CLIError(str(e)) from None
 
-def chapter_module(model: str):
-    "The chapter module that trains `model`, or a CLIError naming the choices."
-    if model not in TRAINABLE: raise CLIError(f"unknown model {model!r}; choose one of {', '.join(TRAINABLE)}")
-    try: return importlib.import_module(TRAINABLE[model])
-    except ModuleNotFoundError as e:
-        if e.name == TRAINABLE[model]: raise CLIError(f"model {model!r} is not available in this version of ganbook") from None
-        raise
+def device_of(name: str) -> torch.device:
+    "The device `name` means (`ganbook.train.get_device`), or a CLIError."
+    with user_errors(): return get_device(name)
 
 def machine_description(device: torch.device) -> str:
     "One line naming the hardware a run used."
-    if device.type == 'cuda': return f"{torch.cuda.get_device_name(device)} (CUDA), host {os.cpu_count()} CPU cores"
+    cores = os.cpu_count()
+    if device.type == 'cuda':
+        return f"{torch.cuda.get_device_name(device)} (CUDA), host {cores} CPU cores"
     if device.type == 'mps': return f"Apple MPS, {platform.machine()}"
-    return f"CPU {platform.machine()} ({platform.processor() or 'unknown'}), {torch.get_num_threads()} threads, {os.cpu_count()} cores"
+    cpu = f"{platform.machine()} ({platform.processor() or 'unknown'})"
+    return f"CPU {cpu}, {torch.get_num_threads()} threads, {cores} cores"
 
 def command_line() -> str:
     "How this process was invoked, as a user would type it."
@@ -47,334 +61,443 @@ def command_line() -> str:
     return ' '.join([prog, *sys.argv[1:]])
 
 class _Parser(argparse.ArgumentParser):
+    "An argument parser whose mistakes are CLIErrors (one line), not usage text."
     def error(self, message): raise CLIError(f"{self.prog}: {message}")
 
-def _fmt(text: str):
+def _fmt(text: str) -> dict:
+    "Parser keywords for a description with examples, printed as written."
     return dict(formatter_class=argparse.RawDescriptionHelpFormatter, description=text)
 
 # %% ../nbs/10_cli.ipynb #8cb6064c
 def init_distributed(device: torch.device) -> tuple[int, int]:
-    "Join the torchrun process group if there is one (gloo on CPU, NCCL on CUDA); returns (rank, world_size)."
+    "Join torchrun's process group if there is one (gloo on CPU, NCCL on CUDA): (rank, world)."
     world = int(os.environ.get('WORLD_SIZE', '1'))
     if world <= 1: return 0, 1
     import torch.distributed as dist
     if device.type == 'cuda':
-        local = int(os.environ.get('LOCAL_RANK', '0'))
-        if local >= torch.cuda.device_count(): raise CLIError(f"LOCAL_RANK {local} but only {torch.cuda.device_count()} CUDA devices")
+        local, n = int(os.environ.get('LOCAL_RANK', '0')), torch.cuda.device_count()
+        if local >= n: raise CLIError(f"LOCAL_RANK {local} but only {n} CUDA devices")
         torch.cuda.set_device(local)
-    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    if not dist.is_initialized():
+        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), dist.get_world_size()
 
-# %% ../nbs/10_cli.ipynb #df2fc83c
 def exit_worker(rc: int = 0) -> int:
-    "End a torchrun worker after its work is saved, skipping interpreter teardown (where gloo's threads can abort a clean exit)."
-    sys.stdout.flush(); sys.stderr.flush()
+    "End a torchrun worker once its work is saved, skipping teardown (gloo's threads can abort it)."
+    sys.stdout.flush()
+    sys.stderr.flush()
     os._exit(rc)
 
-def cmd_train(a) -> int:
-    "Train a chapter's model and write the run directory."
-    from ganbook.train import get_device, TrainConfig
-    mod = chapter_module(a.model)
-    try: device = get_device(a.device)
-    except ValueError as e: raise CLIError(str(e)) from None
-    out = Path(a.out or f'runs/{a.model}')
-    run_json = out / 'run.json'
-    if a.resume:
-        if not (out / 'checkpoint.safetensors').exists(): raise CLIError(f"--resume: no checkpoint in {out}")
-        saved_all = json.loads((out / 'config.json').read_text())
-        saved = saved_all['train']
-        if not a.width: a.width = saved_all.get('G', {}).get('config', {}).get('width')      # rebuild the run's own model
-        new = {k: v for k, v in dict(epochs=a.epochs, lr_g=a.lr, lr_d=a.lr_d, ema=a.ema).items() if v is not None}   # what may change on resume
-        config = TrainConfig.from_dict({**saved, **new, 'device': a.device})
-    else:
-        over = {k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr, lr_d=a.lr_d, seed=a.seed,
-                                       ema=a.ema, max_steps=a.max_steps, checkpoint_every=a.checkpoint_every).items() if v is not None}
-        config = mod.default_config(device=a.device, **over)
-    if config.batch_size < 1 or config.epochs <= 0: raise CLIError("--batch-size and --epochs must be positive")
+# %% ../nbs/10_cli.ipynb #c10a0004
+def trainable(model: str):
+    "The chapter GAN registered as `model` for training, or a CLIError naming the choices."
+    import_chapters()
+    if model not in TRAINABLE:
+        raise CLIError(f"unknown model {model!r}; choose one of {', '.join(TRAINABLE)}")
+    return TRAINABLE[model]
+
+def _given(**options) -> dict:
+    "The options that were given (not None)."
+    return {k: v for k, v in options.items() if v is not None}
+
+def _changeable(a) -> dict:
+    "The options given that may also change when a run resumes: its length, learning rates, EMA."
+    return _given(epochs=a.epochs, max_steps=a.max_steps, lr_g=a.lr, lr_d=a.lr_d, ema=a.ema,
+                  checkpoint_every=a.checkpoint_every)
+
+def check_config(config: TrainConfig):
+    "A CLIError unless the run's sizes and limits are positive."
+    limits = {'batch-size': config.batch_size, 'epochs': config.epochs,
+              'max-steps': config.max_steps, 'time-limit': config.time_limit}
+    for name, value in limits.items():
+        if value is not None and value <= 0:
+            raise CLIError(f"--{name} must be positive, got {value}")
+    if config.checkpoint_every < 0:
+        raise CLIError(f"--checkpoint-every must be >= 0 (0: none), got {config.checkpoint_every}")
+
+def new_run(a, entry) -> tuple:
+    "A new run's TrainConfig (the chapter's defaults, then the options given) and GAN builder."
+    if a.width is not None and a.width < 1:
+        raise CLIError(f"--width must be positive, got {a.width}")
+    over = _given(batch_size=a.batch_size, seed=a.seed, time_limit=a.time_limit, **_changeable(a))
+    config = entry.default_config(device=a.device, **over)
+    check_config(config)
+    kw = _given(width=a.width, loss=a.loss)
+    return config, lambda: entry.gan(**kw)
+
+# %% ../nbs/10_cli.ipynb #c10a0006
+def read_run(out: Path) -> dict:
+    "The metadata of the checkpoint in run directory `out` (its tensors are not read)."
+    ckpt = out / 'checkpoint.safetensors'
+    if not ckpt.is_file(): raise CLIError(f"--resume: no checkpoint in {out}")
+    with user_errors(): _, meta = read_safetensors(ckpt, tensors=False)
+    if not (isinstance(meta.get('gan'), dict) and isinstance(meta.get('train'), dict)):
+        raise CLIError(f"{ckpt} does not record its GAN and training config; it cannot resume")
+    return meta
+
+def check_same_model(a, entry, spec: dict, out: Path):
+    "A CLIError unless the run's GAN is `a.model`'s, with the --width and --loss given (if any)."
+    arch = spec.get('arch')
+    if arch != entry.gan.arch:
+        names = [name for name, e in TRAINABLE.items() if e.gan.arch == arch]
+        hint = f"; resume it with `ganbook train {names[0]} --resume`" if names else ''
+        raise CLIError(f"{out} holds a {names[0] if names else arch} run, not {a.model}{hint}")
+    config = spec.get('config') or {}
+    for key, value in _given(width=a.width, loss=a.loss).items():
+        if config.get(key) != value:
+            raise CLIError(f"--{key} {value} differs from the run's {key} ({config.get(key)}); "
+                           "a resumed run keeps its model (start a new one in another --out)")
+
+def resumed_run(a, entry, out: Path) -> tuple:
+    "The run's own TrainConfig with the changes allowed, and its GAN rebuilt from the checkpoint."
+    meta = read_run(out)
+    check_same_model(a, entry, meta['gan'], out)
+    saved = meta['train']
+    for key, value in _given(batch_size=a.batch_size, seed=a.seed).items():
+        if saved.get(key) != value:
+            raise CLIError(f"--{key.replace('_', '-')} cannot change when a run resumes "
+                           f"(the run's is {saved.get(key)})")
+    changes = {**_changeable(a), 'time_limit': a.time_limit, 'device': a.device}
+    with user_errors():
+        config = TrainConfig.from_dict({**saved, **changes})
+        gan = build_model(meta['gan'])
+    check_config(config)
+    step = meta.get('step', 0)
+    if config.max_steps is not None and step >= config.max_steps:
+        raise CLIError(f"the run in {out} already has {step} steps; give a larger --max-steps")
+    return config, lambda: gan
+
+# %% ../nbs/10_cli.ipynb #df2fc83c
+def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.device) -> tuple:
+    "Train with `fit_gan` (continuing `out` if --resume); returns (trainer, rank, world)."
     rank, world = init_distributed(device)
-    if world > 1: config.device = str(device if device.type != 'cuda' else torch.device('cuda', torch.cuda.current_device()))
-    prior = json.loads(run_json.read_text()) if a.resume and run_json.exists() else {}
-    t0 = time.perf_counter()
-    kw = {'width': a.width} if a.width else {}
-    try: trainer = mod.train(config, out=out, resume=a.resume, progress=not a.quiet, **kw)
+    if world > 1:
+        config.device = str(device if device.type != 'cuda' else
+                            torch.device('cuda', torch.cuda.current_device()))
+    with user_errors(MissingDataError): images, labels = load_mnist()
+    try:
+        with user_errors(CheckpointError):
+            trainer = fit_gan(make_gan, images, labels if entry.labels else None, config, out,
+                              resume=a.resume, progress=not a.quiet)
     finally:
         if world > 1:
-            torch.distributed.barrier()             # let every rank finish before tearing the group down
+            torch.distributed.barrier()             # every rank finishes before the group goes
             torch.distributed.destroy_process_group()
+    return trainer, rank, world
+
+def record_run(a, out: Path, trainer, device: torch.device, world: int, seconds: float) -> dict:
+    "Write `run.json`: every command that trained the run, the machine, steps and wall time."
+    path = out / 'run.json'
+    prior = json.loads(path.read_text()) if a.resume and path.exists() else {}
+    info = {'model': a.model, 'commands': prior.get('commands', []) + [command_line()],
+            'machine': machine_description(device), 'processes': world,
+            'torch': torch.__version__, 'steps': trainer.step, 'epochs': trainer.config.epochs,
+            'max_steps': trainer.config.max_steps,
+            'wall_time_s': round(prior.get('wall_time_s', 0) + seconds, 1)}
+    path.write_text(json.dumps(info, indent=1))
+    return info
+
+def cmd_train(a) -> int:
+    "Train a chapter's GAN on MNIST, or continue a run with --resume, and write the run directory."
+    entry = trainable(a.model)
+    device = device_of(a.device)
+    out = Path(a.out or f'runs/{a.model}')
+    config, make_gan = resumed_run(a, entry, out) if a.resume else new_run(a, entry)
+    t0 = time.perf_counter()
+    trainer, rank, world = train_run(a, entry, config, make_gan, out, device)
     if rank != 0: return exit_worker(0)
-    wall = prior.get('wall_time_s', 0) + time.perf_counter() - t0
-    commands = prior.get('commands', []) + [command_line()]
-    run_json.write_text(json.dumps({'model': a.model, 'commands': commands, 'machine': machine_description(device),
-                                    'processes': world,
-                                    'torch': torch.__version__, 'steps': trainer.step, 'epochs': config.epochs,
-                                    'wall_time_s': round(wall, 1)}, indent=1))
+    info = record_run(a, out, trainer, device, world, time.perf_counter() - t0)
     last = sorted((out / 'samples').glob('*.png'))
-    print(f"done: {trainer.step} steps in {wall:.0f} s on {device}\n"
-          f"  samples: {last[-1] if last else out / 'samples'}\n  metrics: {out / 'metrics.jsonl'}\n"
-          f"  checkpoint: {out / 'checkpoint.safetensors'}")
+    why = f" ({trainer.stop_reason})" if trainer.stop_reason else ''
+    print(f"done: {trainer.step} steps{why} in {info['wall_time_s']:.0f} s on {device}\n"
+          f"  samples: {last[-1] if last else out / 'samples'}\n"
+          f"  metrics: {out / 'metrics.jsonl'}\n  checkpoint: {out / 'checkpoint.safetensors'}")
     return exit_worker(0) if world > 1 else 0
+
+# %% ../nbs/10_cli.ipynb #c10a0008
+def add_train_parser(sub):
+    "The `train` subcommand and its options."
+    t = sub.add_parser('train', help='train a model and write a run directory', **_fmt(
+        "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl and the\n"
+        "config to --out. --resume continues the run in --out with the model and settings of its\n"
+        "checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d, --ema and\n"
+        "--checkpoint-every may change.\n\n"
+        "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
+        "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume"))
+    t.add_argument('model', help=f"one of {', '.join(TRAINABLE)}")
+    t.add_argument('--epochs', type=float, help="passes over the 60,000 digits")
+    t.add_argument('--max-steps', type=int, help='stop at this step (on --resume: train up to it)')
+    t.add_argument('--time-limit', type=float, metavar='SECONDS',
+                   help='stop cleanly after this many seconds of training (this invocation)')
+    t.add_argument('--batch-size', type=int)
+    t.add_argument('--lr', type=float, help='learning rate of G')
+    t.add_argument('--lr-d', type=float,
+                   help="learning rate of D (default: the chapter's, or --lr if it has none)")
+    t.add_argument('--ema', type=float, help='EMA decay of G (0: off)')
+    t.add_argument('--width', type=int,
+                   help="the GAN's size (default: the chapter's; on --resume: the run's)")
+    t.add_argument('--loss', choices=list(LOSSES), help="GAN objective (default: the chapter's)")
+    t.add_argument('--seed', type=int)
+    t.add_argument('--out', help='run directory (default runs/MODEL)')
+    t.add_argument('--resume', action='store_true', help='continue the run in --out')
+    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints (0: none)')
+    t.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
+    t.add_argument('--quiet', action='store_true', help='no progress bar')
+    t.set_defaults(func=cmd_train)
 
 # %% ../nbs/10_cli.ipynb #74ee14a4
 def load_generator(name_or_path, device='cpu'):
-    "Load a generator for the CLI, turning loader errors into one-line CLIErrors."
-    from ganbook.pretrained import load
-    from ganbook.train import CheckpointError
-    try: return load(name_or_path, device=device)
-    except CheckpointError as e: raise CLIError(str(e)) from None
+    "A generator from `ganbook.pretrained.load`, with its errors as one-line CLIErrors."
+    with user_errors(): return load(name_or_path, device=device)
 
 def cmd_sample(a) -> int:
     "Write a grid of samples from a shipped model or a run."
-    from ganbook.data import save_grid
-    from ganbook.train import get_device
     if a.n < 1: raise CLIError(f"--n must be positive, got {a.n}")
-    try: device = get_device(a.device)
-    except ValueError as e: raise CLIError(str(e)) from None
-    G = load_generator(a.model, device)
+    G = load_generator(a.model, device_of(a.device))
     cond = {}
     if a.label is not None:
-        if 'labels' not in G.latent.__code__.co_varnames: raise CLIError(f"{a.model} is not a conditional model; --label needs a cGAN")
+        if 'labels' not in G.condition_names():
+            raise CLIError(f"{a.model} is not a conditional model; --label needs a cGAN")
         cond['labels'] = a.label
-    try: x = G.sample(a.n, seed=a.seed, **cond)
-    except ValueError as e: raise CLIError(str(e)) from None
+    with user_errors(): x = G.sample(a.n, seed=a.seed, **cond)
     path = save_grid(x, a.out, nrow=a.nrow or max(1, int(a.n ** 0.5)))
     print(f"wrote {a.n} samples to {path}")
     return 0
 
+def export_record(run: Path, note: dict) -> dict:
+    "A run's training record from its checkpoint's metadata and `run.json`, plus `note`."
+    with user_errors(): _, meta = read_safetensors(run / 'checkpoint.safetensors', tensors=False)
+    info = json.loads((run / 'run.json').read_text()) if (run / 'run.json').exists() else {}
+    train = meta.get('train') or {}
+    return {'command': ' && '.join(info.get('commands', [])), 'seed': train.get('seed'),
+            'epochs': train.get('epochs'), 'steps': meta.get('step'),
+            'wall_time_s': info.get('wall_time_s'), 'machine': info.get('machine'),
+            'torch': info.get('torch'), 'train': train, 'loss': meta.get('loss'),
+            'D': meta.get('D'), **note}
+
 def cmd_export(a) -> int:
     "Copy a run's (EMA) generator into a weights file with its training record."
-    from ganbook.pretrained import save_weights, weights_dir
     run = Path(a.run)
-    if not (run / 'checkpoint.safetensors').is_file(): raise CLIError(f"{run} is not a run directory (no checkpoint.safetensors)")
+    if not (run / 'checkpoint.safetensors').is_file():
+        raise CLIError(f"{run} is not a run directory (no checkpoint.safetensors)")
+    with user_errors(): note = json.loads(a.note) if a.note else {}
+    if not isinstance(note, dict): raise CLIError(f"--note must be a JSON object, got {a.note}")
     G = load_generator(run)
-    info = json.loads((run / 'run.json').read_text()) if (run / 'run.json').exists() else {}
-    cfg = json.loads((run / 'config.json').read_text())
-    record = {'command': ' && '.join(info.get('commands', [])), 'seed': cfg['train']['seed'], 'epochs': cfg['train']['epochs'],
-              'steps': info.get('steps'), 'wall_time_s': info.get('wall_time_s'), 'machine': info.get('machine'),
-              'torch': info.get('torch'), 'train': cfg['train'], 'loss': cfg.get('loss'), 'D': cfg.get('D'), **(json.loads(a.note) if a.note else {})}
-    hist = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()] if (run / 'metrics.jsonl').exists() else None
-    dest = Path(a.name) if ('/' in a.name or a.name.endswith('.safetensors')) else weights_dir() / a.name
-    path = save_weights(G, dest, record, hist)
+    metrics = run / 'metrics.jsonl'
+    hist = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()] \
+        if metrics.exists() else None
+    named = '/' in a.name or a.name.endswith('.safetensors')
+    dest = Path(a.name) if named else weights_dir() / a.name
+    path = save_weights(G, dest, export_record(run, note), hist)
     print(f"wrote {path}")
     return 0
+
+# %% ../nbs/10_cli.ipynb #c10a0009
+def add_sample_parser(sub):
+    "The `sample` subcommand and its options."
+    s = sub.add_parser('sample', help='write a grid of samples', **_fmt(
+        "Sample a shipped model or a run directory into a PNG grid.\n\n"
+        "example:\n  ganbook sample dcgan-mnist --n 64 --out grid.png\n"
+        "  ganbook sample cgan-mnist --n 16 --label 3 --out threes.png"))
+    s.add_argument('model', metavar='CKPT_OR_NAME')
+    s.add_argument('--n', type=int, default=64)
+    s.add_argument('--out', default='samples.png')
+    s.add_argument('--label', type=int, help='class to draw (conditional models)')
+    s.add_argument('--seed', type=int, default=0)
+    s.add_argument('--nrow', type=int)
+    s.add_argument('--device', default='cpu')
+    s.set_defaults(func=cmd_sample)
+
+def add_export_parser(sub):
+    "The `export` subcommand and its options."
+    e = sub.add_parser('export', help="save a run's generator as a weights file", **_fmt(
+        "Write RUN's generator (EMA if trained with it) as NAME.safetensors + NAME.json\n"
+        "(+ metrics), into ganbook/weights unless NAME is a path.\n\n"
+        "example:\n  ganbook export runs/quickstart runs/quickstart/generator"))
+    e.add_argument('run')
+    e.add_argument('name')
+    e.add_argument('--note', help='extra JSON merged into the record')
+    e.set_defaults(func=cmd_export)
 
 # %% ../nbs/10_cli.ipynb #fe6c1061
 def cmd_eval(a) -> int:
     "Print chapter 5's metrics for a shipped model or a run."
     from ganbook import metrics
     G = load_generator(a.model)
-    try: r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
-    except ValueError as e: raise CLIError(str(e)) from None
-    if a.json: print(json.dumps(r))
-    else:
-        for k, v in r.items(): print(f"{k:>15}: {v:.5g}" if isinstance(v, float) else f"{k:>15}: {v}")
+    with user_errors(ValueError, MissingDataError):
+        r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
+    if a.json:
+        print(json.dumps(r))
+        return 0
+    for k, v in r.items(): print(f"{k:>15}: {v:.5g}" if isinstance(v, float) else f"{k:>15}: {v}")
     return 0
 
+def add_eval_parser(sub):
+    "The `eval` subcommand and its options."
+    v = sub.add_parser('eval', help="chapter 5's metrics (FID, KID, IS, precision/recall)", **_fmt(
+        "Evaluate a shipped model or a run directory against the 10,000 MNIST test digits.\n\n"
+        "example:\n  ganbook eval dcgan-mnist --n 10000 --json"))
+    v.add_argument('model', metavar='CKPT_OR_NAME')
+    v.add_argument('--n', type=int, default=10000, help='samples to draw and compare')
+    v.add_argument('--seed', type=int, default=0)
+    v.add_argument('--json', action='store_true', help='print one JSON object')
+    v.set_defaults(func=cmd_eval)
+
 # %% ../nbs/10_cli.ipynb #d910e7e4
-def cmd_distill(a) -> int:
-    "Distil a DCGAN generator into a slimmer student (chapter 6) and save it with its training record."
-    from ganbook import distill as dist
-    from ganbook.data import save_grid
-    from ganbook.dcgan import Generator
-    from ganbook.pretrained import save_weights
-    from ganbook.train import get_device
-    if (a.width is None) == (a.channels is None): raise CLIError("give the student shape as --width W or as --channels C1 C2 (one of them)")
-    if a.width is not None and a.width < 1: raise CLIError(f"--width must be positive, got {a.width}")
-    if a.channels is not None and min(a.channels) < 1: raise CLIError(f"--channels must be positive, got {a.channels}")
+def student_shape(a) -> tuple[int, int]:
+    "The student's hidden channels (7×7, 14×14) from --width or --channels, checked with the rest."
+    if (a.width is None) == (a.channels is None):
+        raise CLIError("give the student shape as --width W or as --channels C1 C2 (one of them)")
+    if a.width is not None and a.width < 1:
+        raise CLIError(f"--width must be positive, got {a.width}")
+    if a.channels is not None and min(a.channels) < 1:
+        raise CLIError(f"--channels must be positive, got {a.channels}")
     if a.steps < 1: raise CLIError(f"--steps must be positive, got {a.steps}")
-    if a.batch_size < 1 or a.bank < a.batch_size: raise CLIError(f"--bank ({a.bank}) must hold at least one batch (--batch-size {a.batch_size})")
-    try: device = get_device(a.device)
-    except ValueError as e: raise CLIError(str(e)) from None
-    teacher = load_generator(a.teacher)
+    if a.batch_size < 1 or a.bank < a.batch_size:
+        raise CLIError(f"--bank ({a.bank}) must hold at least one batch "
+                       f"(--batch-size {a.batch_size})")
+    return (4 * a.width, 2 * a.width) if a.width is not None else tuple(a.channels)
+
+def make_student(a, teacher, c1: int, c2: int):
+    "A DCGAN generator with (c1, c2) hidden channels: the teacher's pruned, or from scratch."
+    from ganbook import distill as dist
+    from ganbook.dcgan import Generator
     if type(teacher) is not Generator:
-        raise CLIError(f"{a.teacher} is a {type(teacher).__name__}; distill copies DCGAN generators (e.g. dcgan-mnist)")
-    tc = teacher.config
-    c1, c2 = (4 * a.width, 2 * a.width) if a.width is not None else a.channels
-    if c1 > 4 * tc['width'] or c2 > 2 * tc['width']:
-        raise CLIError(f"the student ({c1}, {c2} channels) is not slimmer than the teacher ({4 * tc['width']}, {2 * tc['width']}; width {tc['width']})")
+        raise CLIError(f"{a.teacher} is a {type(teacher).__name__}; "
+                       "distill copies DCGAN generators (e.g. dcgan-mnist)")
+    t1, t2 = (len(v) for v in dist.channel_importance(teacher))
+    if c1 > t1 or c2 > t2:
+        raise CLIError(f"the student ({c1}, {c2} channels) is not slimmer than the teacher "
+                       f"({t1}, {t2} channels)")
     torch.manual_seed(a.seed)
-    student = dist.prune_generator(teacher, c1, c2) if a.init == 'prune' else dist.SlimGenerator(tc['nz'], c1, c2, tc['channels'])
+    if a.init == 'prune': return dist.prune_generator(teacher, c1, c2)
+    return Generator(teacher.config['nz'], channels=teacher.config['channels'], hidden=(c1, c2))
+
+# %% ../nbs/10_cli.ipynb #c10a000a
+def cmd_distill(a) -> int:
+    "Distil a DCGAN generator into a slimmer student (chapter 6) and save it with its record."
+    from ganbook import distill as dist
+    c1, c2 = student_shape(a)
+    device = device_of(a.device)
+    teacher = load_generator(a.teacher)
+    student = make_student(a, teacher, c1, c2)
     t0 = time.perf_counter()
     bank = dist.teacher_bank(teacher.to(device), a.bank, seed=a.seed)
     bank = {k: v.to(device) for k, v in bank.items()}
-    hist = dist.distill(student.to(device), bank, a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
-                        log_every=max(1, min(100, a.steps // 50)), progress=not a.quiet)
+    hist = dist.distill(student.to(device), bank, a.steps, batch_size=a.batch_size, lr=a.lr,
+                        seed=a.seed, log_every=max(1, min(100, a.steps // 50)),
+                        progress=not a.quiet)
     wall = time.perf_counter() - t0
     student = student.cpu().eval()
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    record = {'command': command_line(), 'teacher': str(a.teacher), 'init': a.init, 'width': a.width, 'channels': [c1, c2], 'seed': a.seed,
-              'steps': a.steps, 'bank': a.bank, 'batch_size': a.batch_size, 'lr': a.lr, 'wall_time_s': round(wall, 1),
-              'machine': machine_description(device), 'torch': torch.__version__,
-              'params': dist.n_params(student), 'teacher_params': dist.n_params(teacher)}
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {'command': command_line(), 'teacher': str(a.teacher), 'init': a.init,
+              'width': a.width, 'channels': [c1, c2], 'seed': a.seed, 'steps': a.steps,
+              'bank': a.bank, 'batch_size': a.batch_size, 'lr': a.lr,
+              'wall_time_s': round(wall, 1), 'machine': machine_description(device),
+              'torch': torch.__version__, 'params': dist.n_params(student),
+              'teacher_params': dist.n_params(teacher)}
     path = save_weights(student, out / 'student', record, hist)
     grid = save_grid(student.sample(64, seed=0), out / 'samples.png', nrow=8)
-    print(f"done: student of {record['params']:,} parameters ({record['teacher_params'] / record['params']:.1f}x fewer than the teacher), "
-          f"final pixel L1 {hist[-1]['pixel']:.4f}, {wall:.0f} s on {device}\n  weights: {path}\n  samples: {grid}")
+    fewer = record['teacher_params'] / record['params']
+    print(f"done: student of {record['params']:,} parameters ({fewer:.1f}x fewer than the "
+          f"teacher), final pixel L1 {hist[-1]['pixel']:.4f}, {wall:.0f} s on {device}\n"
+          f"  weights: {path}\n  samples: {grid}")
     return 0
+
+# %% ../nbs/10_cli.ipynb #c10a000b
+def add_distill_parser(sub):
+    "The `distill` subcommand and its options."
+    d = sub.add_parser('distill', help="distil a DCGAN into a slimmer student (chapter 6)", **_fmt(
+        "Copy TEACHER (a shipped name, weights file or run directory of a DCGAN) into a student\n"
+        "of width W (hidden channels 4W and 2W; the teacher has width 64), or of hidden channels\n"
+        "C1 (7x7) and C2 (14x14), and write DIR/student.safetensors, its .json record, its loss\n"
+        "curve and DIR/samples.png.\n\n"
+        "example:\n  ganbook distill dcgan-mnist --width 8 --out runs/student\n"
+        "  ganbook distill dcgan-mnist --channels 32 32 --out runs/student"
+        "   # chapter 6's shipped shape and recipe\n"
+        "  ganbook eval runs/student/student.safetensors --n 10000"))
+    d.add_argument('teacher', metavar='TEACHER')
+    d.add_argument('--width', type=int, help='student width W (hidden channels 4W, 2W)')
+    d.add_argument('--channels', type=int, nargs=2, metavar=('C1', 'C2'),
+                   help='student hidden channels at 7x7 and 14x14 (instead of --width)')
+    d.add_argument('--out', required=True, help='output directory')
+    d.add_argument('--init', choices=['prune', 'scratch'], default='prune',
+                   help="start from the teacher's most important channels (default) or at random")
+    d.add_argument('--steps', type=int, default=20000)
+    d.add_argument('--bank', type=int, default=120000,
+                   help='teacher samples to copy (chapter 6: 30,000 overfit, 120,000 did better)')
+    d.add_argument('--batch-size', type=int, default=64)
+    d.add_argument('--lr', type=float, default=2e-3)
+    d.add_argument('--seed', type=int, default=0)
+    d.add_argument('--device', default='cpu', help='auto, cpu, cuda or mps')
+    d.add_argument('--quiet', action='store_true', help='no progress bar')
+    d.set_defaults(func=cmd_distill)
 
 # %% ../nbs/10_cli.ipynb #e8ff1c50
-class TutorialLoop:
-    "The training loop many tutorials teach: DataLoader with per-sample transforms, Sigmoid + BCELoss, D then G on the same fakes."
-    def __init__(self, batch_size: int = 64, root=None, seed: int = 0):
-        from torch import nn
-        from torchvision import datasets, transforms
-        from ganbook.data import mnist_root, load_mnist
-        from ganbook.dcgan import Generator, Discriminator
-        load_mnist()                                # makes sure the raw files are extracted
-        torch.manual_seed(seed)
-        self.G, D = Generator(), Discriminator()
-        self.D = nn.Sequential(D, nn.Sigmoid())
-        tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
-        ds = datasets.MNIST(str(root or mnist_root()), train=True, download=False, transform=tf)
-        self.loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=True)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.bce, self.it = nn.BCELoss(), None
-
-    def batch(self) -> torch.Tensor:
-        "The next batch of real images (a new shuffled pass when one ends)."
-        if self.it is None: self.it = iter(self.loader)
-        try: return next(self.it)[0]
-        except StopIteration: self.it = None; return self.batch()
-
-    def step(self):
-        "One D step and one G step."
-        real = self.batch(); b = real.shape[0]
-        ones, zeros = torch.ones(b), torch.zeros(b)
-        fake = self.G(torch.randn(b, 100))
-        self.D.zero_grad()
-        loss_d = self.bce(self.D(real), ones) + self.bce(self.D(fake.detach()), zeros)
-        loss_d.backward(); self.opt_d.step()
-        self.G.zero_grad()
-        loss_g = self.bce(self.D(fake), ones)
-        loss_g.backward(); self.opt_g.step()
-
-class EngineLoop:
-    "ganbook's `Trainer.train_step` fed by the in-memory batch iterator; by default on the tutorial's DCGAN (width 64, the seed article's D, no EMA)."
-    def __init__(self, batch_size: int = 64, images=None, seed: int = 0, make_gan=None, **config):
-        from ganbook.data import load_mnist
-        from ganbook.dcgan import DCGAN
-        from ganbook.train import Trainer, TrainConfig
-        torch.manual_seed(seed)
-        cfg = TrainConfig(**{**dict(epochs=1000, batch_size=batch_size, lr_g=2e-4, betas=(0.5, 0.999), ema=0.0, device='cpu',
-                                    log_every=10 ** 9, sample_every=0, checkpoint_every=0, seed=seed), **config})
-        images = load_mnist()[0] if images is None else images
-        self.trainer = Trainer(make_gan() if make_gan else DCGAN(width=64, d_hidden=0), images, config=cfg, callbacks=[], progress=False)
-        self.batches = iter(())
-
-    def step(self):
-        "One engine training step (a new epoch of batches when one ends)."
-        tr = self.trainer
-        x = next(self.batches, None)
-        if x is None: self.batches = tr.data.batches(tr.epoch); tr.epoch += 1; x = next(self.batches)
-        tr.train_step(x, {}); tr.step += 1
-
-def samples_per_second(loop, steps: int, batch_size: int, warmup: int = 10) -> float:
-    "Training images per second of `loop.step()` over `steps` steps, after `warmup` untimed ones."
-    for _ in range(warmup): loop.step()
-    t = time.perf_counter()
-    for _ in range(steps): loop.step()
-    return steps * batch_size / (time.perf_counter() - t)
-
-def throughput(steps: int = 150, batch_size: int = 64, threads: int | None = None, rounds: int = 2, warmup: int = 10) -> dict:
-    "Interleaved rounds of the tutorial loop and the engine on the CPU; best rate of each and their ratio."
-    if steps < 1 or rounds < 1 or batch_size < 1: raise ValueError("steps, rounds and batch_size must be positive")
-    if threads: torch.set_num_threads(threads)
-    tutorial, engine = TutorialLoop(batch_size), EngineLoop(batch_size)
-    base, ours = [], []
-    for _ in range(rounds):                         # interleaved, so both see the same machine load
-        base.append(samples_per_second(tutorial, steps, batch_size, warmup))
-        ours.append(samples_per_second(engine, steps, batch_size, warmup))
-    b, o = max(base), max(ours)
-    return {'tutorial_sps': round(b, 1), 'ganbook_sps': round(o, 1), 'ratio': round(o / b, 3), 'steps': steps,
-            'rounds': rounds, 'batch_size': batch_size, 'threads': torch.get_num_threads()}
-
 def cmd_bench(a) -> int:
     "Print the training throughput of the tutorial loop and of the engine, measured in one run."
-    try: r = throughput(a.steps, a.batch_size, a.threads, a.rounds)
-    except ValueError as e: raise CLIError(str(e)) from None
-    if a.json: print(json.dumps(r))
-    else:
-        print(f"tutorial loop: {r['tutorial_sps']:8.1f} images/s\nganbook engine: {r['ganbook_sps']:7.1f} images/s\n"
-              f"ratio: {r['ratio']:.2f}x  (batch {r['batch_size']}, {r['threads']} threads, best of {r['rounds']} rounds of {r['steps']} steps)")
+    from ganbook.bench import throughput
+    with user_errors(): r = throughput(a.steps, a.batch_size, a.threads, a.rounds)
+    if a.json:
+        print(json.dumps(r))
+        return 0
+    print(f"tutorial loop: {r['tutorial_sps']:8.1f} images/s\n"
+          f"ganbook engine: {r['ganbook_sps']:7.1f} images/s\n"
+          f"ratio: {r['ratio']:.2f}x  (batch {r['batch_size']}, {r['threads']} threads, "
+          f"best of {r['rounds']} rounds of {r['steps']} steps)")
     return 0
+
+def add_bench_parser(sub):
+    "The `bench` subcommand and its options."
+    b = sub.add_parser('bench', help='training throughput: the tutorial loop versus the engine',
+                       **_fmt(
+        "Train the same DCGAN with the loop most tutorials teach and with ganbook's engine, on\n"
+        "the CPU, in interleaved rounds, and print images per second of each and their ratio.\n"
+        "Run it on a quiet machine.\n\n"
+        "example:\n  ganbook bench --steps 150 --threads 2\n  ganbook bench --json"))
+    b.add_argument('--steps', type=int, default=150, help='timed steps per round')
+    b.add_argument('--batch-size', type=int, default=64)
+    b.add_argument('--threads', type=int, help='torch CPU threads (default: torch decides)')
+    b.add_argument('--rounds', type=int, default=2)
+    b.add_argument('--json', action='store_true', help='print one JSON object')
+    b.set_defaults(func=cmd_bench)
 
 # %% ../nbs/10_cli.ipynb #a64117a8
 def build_parser() -> argparse.ArgumentParser:
     "The `ganbook` argument parser with all subcommands."
+    from ganbook import __version__
+    import_chapters()                               # fills TRAINABLE, which `train` lists
     p = _Parser(prog='ganbook', **_fmt("ganbook: train, sample and evaluate the course's GANs.\n\n"
                 "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart"))
-    from ganbook import __version__
     p.add_argument('--version', action='version', version=f'ganbook {__version__}')
     sub = p.add_subparsers(dest='cmd', metavar='COMMAND', parser_class=_Parser)
-    t = sub.add_parser('train', help='train a model and write a run directory', **_fmt(
-        "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl and the config to --out.\n\n"
-        "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n  ganbook train dcgan --epochs 5 --out runs/quickstart --resume"))
-    t.add_argument('model', help=f"one of {', '.join(TRAINABLE)}")
-    t.add_argument('--epochs', type=float); t.add_argument('--batch-size', type=int); t.add_argument('--lr', type=float, help='learning rate of G (and of D unless --lr-d)')
-    t.add_argument('--lr-d', type=float); t.add_argument('--ema', type=float, help='EMA decay of G (0: off)')
-    t.add_argument('--width', type=int, help="network width multiplier (default: the chapter's; with --resume: the run's)"); t.add_argument('--max-steps', type=int)
-    t.add_argument('--out', help='run directory (default runs/MODEL)'); t.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
-    t.add_argument('--seed', type=int); t.add_argument('--resume', action='store_true', help='continue the run in --out (--epochs, --lr, --lr-d, --ema may change)')
-    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints')
-    t.add_argument('--quiet', action='store_true', help='no progress bar')
-    t.set_defaults(func=cmd_train)
-    s = sub.add_parser('sample', help='write a grid of samples', **_fmt(
-        "Sample a shipped model or a run directory into a PNG grid.\n\nexample:\n  ganbook sample dcgan-mnist --n 64 --out grid.png\n"
-        "  ganbook sample cgan-mnist --n 16 --label 3 --out threes.png"))
-    s.add_argument('model', metavar='CKPT_OR_NAME'); s.add_argument('--n', type=int, default=64); s.add_argument('--out', default='samples.png')
-    s.add_argument('--label', type=int, help='class to draw (conditional models)'); s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--nrow', type=int); s.add_argument('--device', default='cpu')
-    s.set_defaults(func=cmd_sample)
-    e = sub.add_parser('export', help="save a run's generator as a weights file", **_fmt(
-        "Write RUN's generator (EMA if trained with it) as NAME.safetensors + NAME.json (+ metrics), "
-        "into ganbook/weights unless NAME is a path.\n\nexample:\n  ganbook export runs/quickstart runs/quickstart/generator"))
-    e.add_argument('run'); e.add_argument('name'); e.add_argument('--note', help='extra JSON merged into the record')
-    e.set_defaults(func=cmd_export)
-    v = sub.add_parser('eval', help="chapter 5's metrics (FID, KID, IS, precision/recall)", **_fmt(
-        "Evaluate a shipped model or a run directory against the 10,000 MNIST test digits.\n\n"
-        "example:\n  ganbook eval dcgan-mnist --n 10000 --json"))
-    v.add_argument('model', metavar='CKPT_OR_NAME'); v.add_argument('--n', type=int, default=10000, help='samples to draw and compare (default 10000)')
-    v.add_argument('--seed', type=int, default=0); v.add_argument('--json', action='store_true', help='print one JSON object')
-    v.set_defaults(func=cmd_eval)
-    d = sub.add_parser('distill', help="distil a DCGAN into a slimmer student (chapter 6)", **_fmt(
-        "Copy TEACHER (a shipped name, weights file or run directory of a DCGAN) into a student of width W\n"
-        "(hidden channels 4W and 2W; the teacher has width 64), or of hidden channels C1 (7x7) and C2 (14x14),\n"
-        "and write DIR/student.safetensors, its .json record, its loss curve and DIR/samples.png.\n\n"
-        "example:\n  ganbook distill dcgan-mnist --width 8 --out runs/student\n"
-        "  ganbook distill dcgan-mnist --channels 32 32 --out runs/student   # chapter 6's shipped shape and recipe\n"
-        "  ganbook eval runs/student/student.safetensors --n 10000"))
-    d.add_argument('teacher', metavar='TEACHER'); d.add_argument('--width', type=int, help='student width W (hidden channels 4W, 2W)')
-    d.add_argument('--channels', type=int, nargs=2, metavar=('C1', 'C2'), help='student hidden channels at 7x7 and 14x14 (instead of --width)')
-    d.add_argument('--out', required=True, help='output directory'); d.add_argument('--init', choices=['prune', 'scratch'], default='prune',
-                   help="start from the teacher's most important channels (default) or from random weights")
-    d.add_argument('--steps', type=int, default=20000)
-    d.add_argument('--bank', type=int, default=120000, help='teacher samples to copy (chapter 6: 30,000 overfit, 120,000 did better)')
-    d.add_argument('--batch-size', type=int, default=64); d.add_argument('--lr', type=float, default=2e-3)
-    d.add_argument('--seed', type=int, default=0); d.add_argument('--device', default='cpu', help='auto, cpu, cuda or mps')
-    d.add_argument('--quiet', action='store_true', help='no progress bar')
-    d.set_defaults(func=cmd_distill)
-    b = sub.add_parser('bench', help='training throughput: the tutorial loop versus the engine', **_fmt(
-        "Train the same DCGAN with the loop most tutorials teach and with ganbook's engine, on the CPU, in\n"
-        "interleaved rounds, and print images per second of each and their ratio. Run it on a quiet machine.\n\n"
-        "example:\n  ganbook bench --steps 150 --threads 2\n  ganbook bench --json"))
-    b.add_argument('--steps', type=int, default=150, help='timed steps per round'); b.add_argument('--batch-size', type=int, default=64)
-    b.add_argument('--threads', type=int, help='torch CPU threads (default: torch decides)'); b.add_argument('--rounds', type=int, default=2)
-    b.add_argument('--json', action='store_true', help='print one JSON object')
-    b.set_defaults(func=cmd_bench)
+    for add in (add_train_parser, add_sample_parser, add_export_parser, add_eval_parser,
+                add_distill_parser, add_bench_parser):
+        add(sub)
     return p
+
+def error_line(e: CLIError) -> str:
+    "The error as the one line `main` prints: `ganbook: error: ...` (`ganbook CMD: error: ...`)."
+    message = ' '.join(str(e).splitlines())
+    if message.startswith('ganbook'): return message.replace(': ', ': error: ', 1)
+    return f"ganbook: error: {message}"
 
 def main(argv=None) -> int:
     "Entry point of the `ganbook` console script."
-    parser = build_parser()
     try:
+        parser = build_parser()
         a = parser.parse_args(argv)
-        if a.cmd is None: parser.print_help(); return 0
+        if a.cmd is None:
+            parser.print_help()
+            return 0
         return a.func(a)
     except CLIError as e:
-        print(f"ganbook: error: {e}" if not str(e).startswith('ganbook') else f"{e}".replace(': ', ': error: ', 1), file=sys.stderr)
+        print(error_line(e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print('ganbook: interrupted; the last checkpoint is kept (use --resume)', file=sys.stderr); return 130
+        print('ganbook: interrupted; the last checkpoint is kept (use --resume)', file=sys.stderr)
+        return 130
 
 # %% ../nbs/10_cli.ipynb #1b55735b
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

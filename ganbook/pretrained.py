@@ -5,36 +5,23 @@
 # %% ../nbs/09_pretrained.ipynb #8df3c592
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
 import torch
 
-import ganbook
-from .train import CheckpointError, FORMAT, atomic_save, build_model, model_spec, read_safetensors, _split
+from .train import (
+    FORMAT, CheckpointError, _split, atomic_save, build_model, import_chapters, model_spec,
+    read_safetensors, weights_dir)
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'CHAPTER_MODULES', 'weights_dir', 'register_architectures', 'available', 'save_weights', 'load',
-           'record', 'history']
+__all__ = ['WEIGHTS_FORMAT', 'available', 'save_weights', 'load', 'record', 'history']
 
 # %% ../nbs/09_pretrained.ipynb #00de4ba7
 WEIGHTS_FORMAT = 'ganbook-weights/1'
-CHAPTER_MODULES = ('ganbook.vanilla', 'ganbook.dcgan', 'ganbook.cgan', 'ganbook.infogan', 'ganbook.distill')
-
-def weights_dir() -> Path:
-    "The folder of shipped weight files inside the installed package."
-    return Path(ganbook.__file__).resolve().parent / 'weights'
-
-def register_architectures():
-    "Import every chapter module so that its architectures are registered for `build_model`."
-    for name in CHAPTER_MODULES:
-        try: importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name: raise
 
 def available() -> list[str]:
-    "Names of the shipped generators (other shipped files, like chapter 5's classifier, are not listed)."
+    "Names of the shipped generators (other shipped files, like chapter 5's classifier, are not)."
     names = []
     for p in sorted(weights_dir().glob('*.json')):
         if p.name.endswith('.metrics.json'): continue
@@ -43,47 +30,64 @@ def available() -> list[str]:
         if is_generator and p.with_suffix('.safetensors').is_file(): names.append(p.stem)
     return names
 
-def save_weights(generator: torch.nn.Module, path, record: dict | None = None, history: list | None = None,
-                 half: bool = True) -> Path:
-    "Write a generator as `path.safetensors` + `path.json` (+ `path.metrics.jsonl` if `history`); float16 halves the file."
+def save_weights(generator: torch.nn.Module, path, record: dict | None = None,
+                 history: list | None = None, half: bool = True) -> Path:
+    "Write `path.safetensors` + `path.json` (+ `path.metrics.jsonl`); float16 halves the file."
     path = Path(path)
     base = path.with_suffix('') if path.suffix == '.safetensors' else path
     spec, record = model_spec(generator), dict(record or {})
-    state = {k: v.half() if half and v.is_floating_point() else v for k, v in generator.state_dict().items()}
+    state = {k: v.half() if half and v.is_floating_point() else v
+             for k, v in generator.state_dict().items()}
     out = atomic_save(state, base.with_name(base.name + '.safetensors'),
                       {'format': WEIGHTS_FORMAT, 'G': spec, 'record': record})
-    base.with_name(base.name + '.json').write_text(json.dumps({'G': spec, 'record': record}, indent=1) + '\n')
+    text = json.dumps({'G': spec, 'record': record}, indent=1) + '\n'
+    base.with_name(base.name + '.json').write_text(text)
     if history is not None:
-        base.with_name(base.name + '.metrics.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in history))
+        rows = ''.join(json.dumps(r) + '\n' for r in history)
+        base.with_name(base.name + '.metrics.jsonl').write_text(rows)
     return out
 
+# %% ../nbs/09_pretrained.ipynb #p9load01
 def _resolve(name_or_path) -> Path:
+    "The file behind a shipped name, a weights file, a checkpoint or a run directory."
     p = Path(name_or_path)
     if p.is_dir(): p = p / 'checkpoint.safetensors'
     if p.is_file(): return p
     shipped = weights_dir() / f'{name_or_path}.safetensors'
     if shipped.is_file(): return shipped
-    raise CheckpointError(f"{name_or_path!r} is neither a shipped model ({', '.join(available()) or 'none'}) "
+    raise CheckpointError(f"{name_or_path!r} is neither a shipped model "
+                          f"({', '.join(available()) or 'none'}) "
                           "nor a run directory or checkpoint file")
+
+def _generator_state(path: Path, tensors: dict, meta: dict, ema: bool) -> dict:
+    "The generator's tensors in a weights file or (EMA first if `ema`) in a checkpoint."
+    fmt = meta.get('format')
+    if fmt == WEIGHTS_FORMAT: return tensors
+    if fmt != FORMAT:
+        raise CheckpointError(f"{path} is not a ganbook checkpoint or weights file "
+                              f"(format={fmt!r})")
+    use_ema = ema and any(k.startswith('G_ema.') for k in tensors)
+    return _split(tensors, 'G_ema' if use_ema else 'G')
 
 def load(name_or_path, device='cpu', ema: bool = True) -> torch.nn.Module:
     "A generator in eval mode from a shipped name, a weights file, a run directory or a checkpoint."
     path = _resolve(name_or_path)
     tensors, meta = read_safetensors(path)
-    register_architectures()
-    if meta.get('format') == WEIGHTS_FORMAT: state = tensors
-    elif meta.get('format') == FORMAT:
-        state = _split(tensors, 'G_ema' if ema and any(k.startswith('G_ema.') for k in tensors) else 'G')
-    else: raise CheckpointError(f"{path} is not a ganbook checkpoint or weights file (format={meta.get('format')!r})")
-    G = build_model(meta['G'])
-    try: G.load_state_dict(state)
-    except RuntimeError as e: raise CheckpointError(f"{path}: tensors do not match {meta['G']['arch']}: {str(e)[:200]}") from None
+    state = _generator_state(path, tensors, meta, ema)
+    if not isinstance(meta.get('G'), dict): raise CheckpointError(f"{path} names no generator")
+    import_chapters()                           # registers every architecture build_model knows
+    try:
+        G = build_model(meta['G'], state)       # checks every tensor's name and shape first
+        G.load_state_dict(state)
+    except CheckpointError as e: raise CheckpointError(f"{path}: {e}") from None
+    except RuntimeError as e: raise CheckpointError(f"{path}: {str(e)[:200]}") from None
     return G.to(device).eval()
 
 def record(name: str) -> dict:
     "The training record of a shipped generator (command, seed, epochs, wall time, machine, ...)."
     p = weights_dir() / f'{name}.json'
-    if not p.is_file(): raise CheckpointError(f"no shipped model {name!r}; available: {', '.join(available())}")
+    if not p.is_file():
+        raise CheckpointError(f"no shipped model {name!r}; available: {', '.join(available())}")
     return json.loads(p.read_text())['record']
 
 def history(name: str) -> list[dict]:
