@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import torch
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root',
@@ -130,29 +131,35 @@ class BatchIterator:
         n = self.per_rank
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def order(self, epoch: int) -> torch.Tensor:
-        "This rank's sample indices for `epoch`; every rank derives them from the same permutation."
-        n = len(self.images)
-        gen = torch.Generator().manual_seed(self.seed + epoch)
-        if self.shuffle: idx = torch.randperm(n, generator=gen)
-        else: idx = torch.arange(n)
-        return idx[: self.per_rank * self.world_size][self.rank::self.world_size]
 
-    def batches(self, epoch: int, start: int = 0):
-        "Yield the batches of `epoch` from batch number `start` on: `x` or `(x, y)`."
-        idx = self.order(epoch).to(self.device)
-        for i in range(start, len(self)):
-            j = idx[i * self.batch_size:(i + 1) * self.batch_size]
-            x = self.images[j]
-            if self.scale: x = x.float().div_(127.5).sub_(1.0)
-            if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
-            yield x if self.labels is None else (x, self.labels[j])
+# %% ../nbs/00_data.ipynb #2f252697
+@patch
+def order(self: BatchIterator, epoch: int) -> torch.Tensor:
+    "This rank's sample indices for `epoch`; every rank derives them from the same permutation."
+    n = len(self.images)
+    gen = torch.Generator().manual_seed(self.seed + epoch)
+    if self.shuffle: idx = torch.randperm(n, generator=gen)
+    else: idx = torch.arange(n)
+    return idx[: self.per_rank * self.world_size][self.rank::self.world_size]
 
-    def __iter__(self):
-        "One epoch; each pass over the iterator advances to the next epoch."
-        epoch = self.epoch
-        self.epoch += 1
-        return self.batches(epoch)
+@patch
+def batches(self: BatchIterator, epoch: int, start: int = 0):
+    "Yield the batches of `epoch` from batch number `start` on: `x` or `(x, y)`."
+    idx = self.order(epoch).to(self.device)
+    for i in range(start, len(self)):
+        j = idx[i * self.batch_size:(i + 1) * self.batch_size]
+        x = self.images[j]
+        if self.scale: x = x.float().div_(127.5).sub_(1.0)
+        if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        yield x if self.labels is None else (x, self.labels[j])
+
+@patch
+def __iter__(self: BatchIterator):
+    "One epoch; each pass over the iterator advances to the next epoch."
+    epoch = self.epoch
+    self.epoch += 1
+    return self.batches(epoch)
+
 
 # %% ../nbs/00_data.ipynb #224930b3
 def ring_centers(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
