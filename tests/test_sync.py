@@ -14,7 +14,7 @@ def _copy_project(dst: Path):
 
 def test_export_leaves_library_unchanged(tmp_path):
     _copy_project(tmp_path)
-    r = run([sys.executable, 'tools/export.py'], cwd=tmp_path)    # nbdev_export, __all__ at 100 cols
+    r = run([sys.executable, 'tools/export.py'], cwd=tmp_path)    # nbdev_export, __all__ at 100
     assert r.returncode == 0, r.stderr
     changed = [p.name for p in sorted((ROOT / 'ganbook').glob('*.py'))
                if p.read_text() != (tmp_path / 'ganbook' / p.name).read_text()]
