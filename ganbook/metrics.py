@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import platform
+import re
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,16 +29,16 @@ from .data import BatchIterator, load_mnist, user_cache_dir
 from .train import eval_mode, get_device, weights_dir
 
 # %% auto #0
-__all__ = ['CLASSIFIER_WEIGHTS', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'INCEPTION_URL',
-           'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file', 'save_classifier',
-           'load_classifier', 'to_uint8', 'ImagesDataset', 'extract_features', 'predict',
-           'random_shift', 'classifier_accuracy', 'train_classifier',
-           'MNISTFeatureExtractor', 'register_extractor', 'fidelity_cache_dir',
-           'check_sample_counts', 'fidelity_metrics', 'per_image_kl', 'inception_score',
-           'feature_statistics', 'frechet_distance', 'MissingWeightsError',
-           'inception_weights_path', 'fetch_inception_weights', 'derive_seed',
-           'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images',
-           'evaluate', 'blur', 'add_noise']
+__all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'CACHE_FORMAT',
+           'INCEPTION_URL', 'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file',
+           'save_classifier', 'load_classifier', 'to_uint8', 'ImagesDataset',
+           'extract_features', 'predict', 'random_shift', 'classifier_accuracy',
+           'train_classifier', 'MNISTFeatureExtractor', 'register_extractor',
+           'fidelity_cache_dir', 'check_sample_counts', 'fidelity_metrics',
+           'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
+           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights',
+           'derive_seed', 'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy',
+           'real_images', 'evaluate', 'blur', 'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
@@ -118,24 +120,39 @@ def load_classifier(path=None) -> MNISTClassifier:
     return _CLASSIFIERS[key]
 
 # %% ../nbs/06_evaluation.ipynb #b8fb2626
+LUMA_601 = (299, 587, 114)   # ITU-R BT.601 luma weights (per mille) of R, G, B
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    "uint8 `[N, 3, H, W]` RGB to uint8 `[N, 1, H, W]` BT.601 luma, rounded to the nearest level."
+    w = torch.tensor(LUMA_601, dtype=torch.int32).view(1, 3, 1, 1)
+    y = (x.to(torch.int32) * w).sum(1, keepdim=True)
+    return ((y + 500) // 1000).to(torch.uint8)
+
+def _check_float_range(x: torch.Tensor):
+    "Refuse float images outside [-1, 1], and images that look like [0, 1] pixels."
+    if not len(x): return
+    lo, hi = float(x.min()), float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1.001 or hi > 1.001:
+        raise ValueError("float images must lie in [-1, 1] (a tanh generator's range), "
+                         f"got values in [{lo:.3g}, {hi:.3g}]; pass uint8 for 0..255 pixels")
+    if lo >= 0 and hi >= 1 / 255:
+        raise ValueError(f"float images must lie in [-1, 1], got values in [{lo:.3g}, {hi:.3g}], "
+                         "which look like [0, 1] pixels (no pixel below 0): pass x * 2 - 1, "
+                         "or uint8 for 0..255 pixels")
+
 def to_uint8(images) -> torch.Tensor:
-    "Check and convert images (uint8, or float in [-1, 1]; 1 or 3 channels) to uint8 `[N,1,28,28]`."
+    "The one conversion of metric input (uint8 0..255 or float [-1, 1]) to uint8 `[N,1,28,28]`."
     x = torch.as_tensor(images)
     if x.ndim == 3: x = x.unsqueeze(1)
     if x.ndim != 4 or x.shape[1] not in (1, 3) or tuple(x.shape[2:]) != (28, 28):
         raise ValueError("expected MNIST-shaped images [N, 1, 28, 28] (or [N, 28, 28], "
                          f"or 3 channels), got shape {tuple(x.shape)}")
-    if x.dtype == torch.uint8:
-        return x[:, :1] if x.shape[1] == 3 else x
-    if not x.is_floating_point():
-        raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
-    if x.shape[1] == 3: x = x.mean(1, keepdim=True)
-    if len(x):
-        lo, hi = float(x.min()), float(x.max())
-        if not (np.isfinite(lo) and np.isfinite(hi)) or lo < -1.001 or hi > 1.001:
-            raise ValueError("float images must lie in [-1, 1] (a tanh generator's range), "
-                             f"got values in [{lo:.3g}, {hi:.3g}]; pass uint8 for 0..255 pixels")
-    return ((x.float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    if x.dtype != torch.uint8:
+        if not x.is_floating_point():
+            raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
+        _check_float_range(x)
+        x = ((x.float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    return _gray(x) if x.shape[1] == 3 else x
 
 class ImagesDataset(torch.utils.data.Dataset):
     "Images as a `Dataset` of bare uint8 tensors `[C, 28, 28]`, the form torch-fidelity reads."
@@ -306,8 +323,8 @@ def _fidelity_device(device='auto') -> torch.device:
     return dev
 
 def fidelity_cache_dir() -> Path:
-    "Where torch-fidelity caches ganbook's real-data features and statistics."
-    return user_cache_dir() / 'torch-fidelity'
+    "Where ganbook caches real-data features: safetensors files, never read by an unpickler."
+    return user_cache_dir() / 'features'
 
 def _feature_dim(extractor: str, layer: str, weights) -> int | None:
     if extractor == EXTRACTOR_NAME:
@@ -351,14 +368,14 @@ def _check_options(options: dict, defaults: dict):
             hint = f"; did you mean {close[0]!r}?" if close else ''
             raise TypeError(f"unknown torch-fidelity option {k!r}" + hint)
 
-def _fid_layer(extractor: str, options: dict):
-    "The feature layer FID will read: `feature_layer_fid`, else the extractor's default."
-    layer = options.get('feature_layer_fid')
+def _metric_layer(metric: str, extractor: str, options: dict):
+    "The feature layer `metric` reads: `feature_layer_{metric}`, else the extractor's default."
+    layer = options.get(f'feature_layer_{metric}')
     if layer is not None: return layer
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
     if extractor not in FEATURE_EXTRACTORS_REGISTRY:
         raise ValueError(f"feature extractor {extractor!r} is not registered with torch-fidelity")
-    return FEATURE_EXTRACTORS_REGISTRY[extractor].get_default_feature_layer_for_metric('fid')
+    return FEATURE_EXTRACTORS_REGISTRY[extractor].get_default_feature_layer_for_metric(metric)
 
 def _as_input(x, channels: int):
     "Datasets of bare image tensors and generative models as they are; images as `ImagesDataset`."
@@ -373,17 +390,129 @@ def _count(x, num_samples: int | None) -> int | None:
     "How many images an input gives: a generative model gives `num_samples`."
     return num_samples if isinstance(x, GenerativeModelBase) else len(x)
 
+# %% ../nbs/06_evaluation.ipynb #c4c1e0a2
+CACHE_FORMAT = 1   # bump when the layout of a cache file changes
+
+def _cache_file(name: str, key: str) -> Path:
+    "The cache file of input `name` under `key`: `fidelity_cache_dir()/NAME-KEY.safetensors`."
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', str(name)):
+        raise ValueError(f"cache name must be letters, digits, '.', '_' or '-', got {name!r}")
+    return fidelity_cache_dir() / f"{name}-{key[:16]}.safetensors"
+
+def _cache_key(images: ImagesDataset, setup: dict) -> str:
+    "SHA-256 of everything that determines an input's features: its images' bytes and `setup`."
+    x = images.images.contiguous()
+    parts = dict(setup, format=CACHE_FORMAT, shape=list(x.shape), channels=images.channels,
+                 images=hashlib.sha256(x.numpy().tobytes()).hexdigest())
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+def _read_features(path: Path, key: str, layers, n: int) -> dict | None:
+    "The features cached in `path` if it holds `key` and `n` rows of each layer, else None."
+    from safetensors import safe_open
+    if not path.is_file(): return None
+    try:
+        with safe_open(str(path), framework='pt') as f:
+            if (f.metadata() or {}).get('key') != key: raise ValueError("its key does not match")
+            fd = {k: f.get_tensor(k) for k in f.keys()}
+        if set(fd) != set(layers) or any(v.ndim != 2 or len(v) != n for v in fd.values()):
+            raise ValueError(f"it does not hold {n} feature rows of each of {sorted(layers)}")
+        return fd
+    except Exception as e:
+        why = (str(e).splitlines() or [''])[0][:120]
+        warnings.warn(f"ignoring cache file {path} ({type(e).__name__}: {why}); recomputing it",
+                      stacklevel=2)
+        return None
+
+def _write_features(path: Path, key: str, fd: dict):
+    "Write features as safetensors atomically (a temporary file, then a rename); failing warns."
+    from safetensors.torch import save_file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in fd.items()}, str(tmp), metadata={'key': key})
+        os.replace(tmp, path)
+    except OSError as e:
+        warnings.warn(f"could not write cache file {path} ({e}); continuing without it",
+                      stacklevel=2)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+# %% ../nbs/06_evaluation.ipynb #c4c1e0a3
+def _check_extractor(name: str):
+    "Refuse extractors that are not registered, or whose weights torch-fidelity would unpickle."
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+    if name not in FEATURE_EXTRACTORS_REGISTRY:
+        raise ValueError(f"feature extractor {name!r} is not registered with torch-fidelity")
+    cls = FEATURE_EXTRACTORS_REGISTRY[name]
+    if cls.__module__.startswith('torch_fidelity.') and cls is not FeatureExtractorInceptionV3:
+        raise ValueError(f"extractor {name!r} loads its weights with an unrestricted torch.load "
+                         "(or a download); ganbook runs 'ganbook-mnist' or 'inception-v3-compat'")
+
+def _extractor(name: str, layers, kw: dict, state_dict: dict | None = None):
+    "torch-fidelity's extractor `name` with `layers`; Inception gets ganbook's checked tensors."
+    import torch_fidelity.feature_extractor_inceptionv3 as inception
+    from torch_fidelity.utils import create_feature_extractor
+    if state_dict is None: return create_feature_extractor(name, sorted(set(layers)), **kw)
+    fetch = inception.load_state_dict_from_url      # its weights_path branch would torch.load
+    inception.load_state_dict_from_url = lambda *args, **kwargs: state_dict
+    try:
+        return create_feature_extractor(name, sorted(set(layers)),
+                                        **dict(kw, feature_extractor_weights_path=None))
+    finally:
+        inception.load_state_dict_from_url = fetch
+
+def _features(i: int, fe, kw: dict, cache_name: str | None, setup: dict) -> dict:
+    "torch-fidelity's features of input `i`, through ganbook's safetensors cache if named."
+    from torch_fidelity import utils
+    x = kw[f'input{i}']
+    if cache_name is None: return utils.extract_featuresdict_from_input_id(i, fe, **kw)
+    if not isinstance(x, ImagesDataset):
+        raise ValueError(f"cache_name{i} needs images (a tensor), whose bytes key the cache; "
+                         f"got {type(x).__name__}")
+    key = _cache_key(x, setup)
+    path = _cache_file(cache_name, key)
+    fd = _read_features(path, key, fe.features_list, len(x))
+    if fd is None:
+        fd = utils.extract_featuresdict_from_input_id(i, fe, **kw)
+        _write_features(path, key, fd)
+    return fd
+
+def _metrics_from_features(fd1: dict, fd2: dict | None, layers: dict, kw: dict) -> dict:
+    "torch-fidelity's IS, FID, KID, precision/recall from features, as `calculate_metrics` does."
+    from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
+    from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+    from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+    from torch_fidelity.metric_prc import prc_featuresdict_to_metric
+    out = {}
+    if 'isc' in layers: out.update(isc_featuresdict_to_metric(fd1, layers['isc'], **kw))
+    if 'fid' in layers:
+        s1, s2 = (fid_featuresdict_to_statistics(fd, layers['fid']) for fd in (fd1, fd2))
+        out.update(fid_statistics_to_metric(s1, s2, False))
+    if 'kid' in layers: out.update(kid_featuresdict_to_metric(fd1, fd2, layers['kid'], **kw))
+    if 'prc' in layers: out.update(prc_featuresdict_to_metric(fd1, fd2, layers['prc'], **kw))
+    return out
+
 # %% ../nbs/06_evaluation.ipynb #56b7224e
+def _cache_setup(fe, weights, batch_size: int, dev: torch.device, options: dict) -> dict:
+    "What besides the images determines features: extractor, weights, layers, settings, versions."
+    import torch_fidelity
+    return dict(extractor=fe.get_name(), layers=sorted(fe.features_list),
+                weights=None if weights is None else sha256_file(weights),
+                batch_size=batch_size, device=dev.type,
+                options={k: v for k, v in options.items() if k.startswith('feature_extractor')},
+                versions=[torch.__version__, torch_fidelity.__version__])
+
 def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True, kid: bool = True,
                      prc: bool = True, extractor: str = EXTRACTOR_NAME, weights=None, device='cpu',
                      seed: int = 0, batch_size: int = 500, num_samples: int | None = None,
                      cache: bool = True, cache_name1: str | None = None,
                      cache_name2: str | None = None, **options) -> dict:
-    "Checked `torch_fidelity.calculate_metrics` (device, options, sample counts); its result dict."
-    import torch_fidelity
+    "torch-fidelity's metrics, checked (device, options, sample counts), with a safe cache."
     from torch_fidelity.defaults import DEFAULTS
     _check_options(options, DEFAULTS)
     if extractor == EXTRACTOR_NAME: register_extractor()
+    _check_extractor(extractor)
     dev = _fidelity_device(device)
     inception = extractor == 'inception-v3-compat'
     if inception: weights = inception_weights_path(weights)
@@ -398,9 +527,11 @@ def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True,
         raise ValueError("FID, KID and precision/recall compare two inputs: pass input2")
     default_kid = min(1000, n1, n2) if (kid and n1 and n2) else DEFAULTS['kid_subset_size']
     kid_subset_size = options.setdefault('kid_subset_size', default_kid)
-    layer = _fid_layer(extractor, options)
+    layers = {m: _metric_layer(m, extractor, options)
+              for m, on in dict(isc=isc, fid=fid, kid=kid, prc=prc).items() if on}
+    dim = _feature_dim(extractor, layers['fid'], weights) if fid else None
     check_sample_counts(n1, n2 if binary else None, isc=isc, fid=fid, kid=kid, prc=prc,
-                        feature_dim=_feature_dim(extractor, layer, weights) if fid else None,
+                        feature_dim=dim,
                         isc_splits=options.get('isc_splits', DEFAULTS['isc_splits']),
                         kid_subset_size=kid_subset_size,
                         prc_neighborhood=options.get('prc_neighborhood',
@@ -408,13 +539,16 @@ def fidelity_metrics(input1, input2=None, *, isc: bool = True, fid: bool = True,
     kw = dict(input1=in1, input2=in2, cuda=dev.type == 'cuda', isc=isc, fid=fid, kid=kid, prc=prc,
               ppl=False, feature_extractor=extractor,
               feature_extractor_weights_path=None if weights is None else str(weights),
-              rng_seed=seed, verbose=False, batch_size=batch_size, cache=cache,
-              cache_root=str(fidelity_cache_dir()), input1_cache_name=cache_name1,
-              input2_cache_name=cache_name2, save_cpu_ram=True)
+              rng_seed=seed, verbose=False, batch_size=batch_size, cache=False, save_cpu_ram=True)
     if isinstance(in1, GenerativeModelBase): kw['input1_model_num_samples'] = num_samples
     if isinstance(in2, GenerativeModelBase): kw['input2_model_num_samples'] = num_samples
     kw.update(options)
-    return torch_fidelity.calculate_metrics(**kw)
+    tensors = _inception_tensors(weights) if inception else None
+    fe = _extractor(extractor, layers.values(), kw, tensors)
+    setup = _cache_setup(fe, weights, batch_size, dev, options)
+    fd1 = _features(1, fe, kw, cache_name1 if cache else None, setup)
+    fd2 = None if in2 is None else _features(2, fe, kw, cache_name2 if cache else None, setup)
+    return _metrics_from_features(fd1, fd2, layers, kw)
 
 # %% ../nbs/06_evaluation.ipynb #e457c8e0
 def per_image_kl(logits: torch.Tensor) -> torch.Tensor:
@@ -481,12 +615,8 @@ def _missing_inception_message(tried) -> str:
             "or set GANBOOK_INCEPTION_WEIGHTS to that path.\n"
             "Or use extractor='ganbook-mnist', which ships with ganbook and needs no download.")
 
-def inception_weights_path(weights=None) -> Path:
-    "A checked Inception-v3 weights file: `weights`, `$GANBOOK_INCEPTION_WEIGHTS` or torch's hub."
-    explicit = weights or os.environ.get('GANBOOK_INCEPTION_WEIGHTS')
-    tried = [Path(explicit)] if explicit else [_hub_inception_path()]
-    path = tried[0]
-    if not path.is_file(): raise MissingWeightsError(_missing_inception_message(tried))
+def _inception_tensors(path) -> dict:
+    "The tensors of an Inception-v3 weights file, read by `torch.load(weights_only=True)`, checked."
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise ValueError(f"{path} is not a plain PyTorch state dict of tensors "
@@ -495,6 +625,15 @@ def inception_weights_path(weights=None) -> Path:
     if not ok:
         raise ValueError(f"{path} does not hold torch-fidelity's Inception-v3 weights "
                          "(no fc.weight of shape (1008, 2048))")
+    return sd
+
+def inception_weights_path(weights=None) -> Path:
+    "A checked Inception-v3 weights file: `weights`, `$GANBOOK_INCEPTION_WEIGHTS` or torch's hub."
+    explicit = weights or os.environ.get('GANBOOK_INCEPTION_WEIGHTS')
+    tried = [Path(explicit)] if explicit else [_hub_inception_path()]
+    path = tried[0]
+    if not path.is_file(): raise MissingWeightsError(_missing_inception_message(tried))
+    _inception_tensors(path)
     return path
 
 # %% ../nbs/06_evaluation.ipynb #8e4f1c53

@@ -1,5 +1,4 @@
 """Fast library-level tests of ganbook.metrics (the chapter notebook holds the full tests)."""
-import os
 
 import numpy as np
 import pytest
@@ -9,12 +8,13 @@ from ganbook import metrics
 
 
 def test_frechet_distance_closed_forms():
-    assert metrics.frechet_distance([1.0], [[4.0]], [3.0], [[9.0]]) == pytest.approx(5.0)   # (1-3)^2 + (2-3)^2
+    fd = metrics.frechet_distance
+    assert fd([1.0], [[4.0]], [3.0], [[9.0]]) == pytest.approx(5.0)     # (1-3)^2 + (2-3)^2
     a, b = np.array([1.0, 4.0, 9.0]), np.array([4.0, 4.0, 1.0])
-    expected = 3 + ((np.sqrt(a) - np.sqrt(b)) ** 2).sum()                                     # commuting covariances
-    assert metrics.frechet_distance(np.zeros(3), np.diag(a), np.ones(3), np.diag(b)) == pytest.approx(expected)
+    expected = 3 + ((np.sqrt(a) - np.sqrt(b)) ** 2).sum()               # commuting covariances
+    assert fd(np.zeros(3), np.diag(a), np.ones(3), np.diag(b)) == pytest.approx(expected)
     q = np.random.default_rng(0).normal(size=(5, 5))
-    assert metrics.frechet_distance(np.zeros(5), q @ q.T, np.zeros(5), q @ q.T) == pytest.approx(0, abs=1e-8)
+    assert fd(np.zeros(5), q @ q.T, np.zeros(5), q @ q.T) == pytest.approx(0, abs=1e-8)
     with pytest.raises(ValueError, match='shapes do not match'):
         metrics.frechet_distance(np.zeros(3), np.eye(3), np.zeros(2), np.eye(2))
 
@@ -48,7 +48,8 @@ def test_evaluate_rejects_bad_inputs_before_work():
     with pytest.raises(ValueError, match='expected MNIST-shaped images'):
         metrics.evaluate(torch.zeros(200, 3, 32, 32), n=200, device='cpu')
     with pytest.raises(TypeError, match="did you mean 'kid_subset_size'"):
-        metrics.fidelity_metrics(torch.zeros(200, 1, 28, 28), torch.zeros(200, 1, 28, 28), kid_subset_sise=10)
+        metrics.fidelity_metrics(torch.zeros(200, 1, 28, 28), torch.zeros(200, 1, 28, 28),
+                                 kid_subset_sise=10)
 
 
 def test_offline_inception_error(tmp_path, monkeypatch):
@@ -56,7 +57,8 @@ def test_offline_inception_error(tmp_path, monkeypatch):
     monkeypatch.delenv('GANBOOK_INCEPTION_WEIGHTS', raising=False)
     with pytest.raises(metrics.MissingWeightsError, match=metrics.INCEPTION_FILE) as e:
         metrics.inception_weights_path()
-    assert str(tmp_path / 'hub' / 'checkpoints') in str(e.value) and 'fetch_inception_weights' in str(e.value)
+    assert str(tmp_path / 'hub' / 'checkpoints') in str(e.value), e.value
+    assert 'fetch_inception_weights' in str(e.value), e.value
 
 
 def test_shipped_classifier_and_code_accuracy():
@@ -74,3 +76,35 @@ def test_shipped_classifier_and_code_accuracy():
 
     res = metrics.code_accuracy(Permuted(), n_per_code=50)
     assert res.mapping == perm and res.accuracy > 0.95
+
+
+def _rgb_digits(n=200):
+    "One RGB picture per digit, its channels all different, as uint8 and as float in [-1, 1]."
+    x = metrics.real_images('test', n, seed=3)[:, 0]
+    rgb = torch.stack([x, x // 2, 255 - x], 1)
+    return rgb, rgb.float() / 127.5 - 1
+
+
+def test_same_picture_same_metric_input_for_both_dtypes():
+    rgb, rgb_float = _rgb_digits()
+    luma = (299 * rgb[:, 0].int() + 587 * rgb[:, 1].int() + 114 * rgb[:, 2].int() + 500) // 1000
+    assert torch.equal(metrics.to_uint8(rgb), luma[:, None].to(torch.uint8))   # ITU-R BT.601 luma
+    assert torch.equal(metrics.to_uint8(rgb_float), metrics.to_uint8(rgb))
+    ref = metrics.real_images('train', 200, seed=1)
+    fid = [metrics.fidelity_metrics(x, ref, isc=False, kid=False, prc=False, cache=False)
+           ['frechet_inception_distance'] for x in (rgb, rgb_float)]
+    assert fid[0] == fid[1], fid
+    r = [metrics.evaluate(x, n=200, device='cpu', cache=False)['fid'] for x in (rgb, rgb_float)]
+    assert r[0] == r[1], r
+
+
+def test_zero_one_floats_are_rejected_with_the_expected_range():
+    x01 = metrics.real_images('test', 200, seed=3).float() / 255
+    for f in (metrics.to_uint8, lambda x: metrics.evaluate(x, n=200, device='cpu'),
+              lambda x: metrics.fidelity_metrics(x, x, cache=False)):
+        with pytest.raises(ValueError, match=r'must lie in \[-1, 1\].*look like \[0, 1\] pixels'):
+            f(x01)
+    with pytest.raises(ValueError, match=r'must lie in \[-1, 1\]'):
+        metrics.to_uint8(x01 * 2 - 1.5)                       # out of range below
+    grey = metrics.to_uint8(torch.zeros(3, 1, 28, 28))         # a blank [-1, 1] image is fine
+    assert torch.equal(grey, torch.full((3, 1, 28, 28), 128, dtype=torch.uint8))
