@@ -8,29 +8,38 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from fastcore.basics import patch
+from safetensors import SafetensorError
 
 from .data import MissingDataError, load_mnist, save_grid
 from .pretrained import load, save_weights
 from .train import (
-    LOSSES, TRAINABLE, CheckpointError, TrainConfig, build_model, fit_gan, get_device,
-    import_chapters, read_safetensors, weights_dir)
+    LOSSES, TRAINABLE, Callback, CheckpointError, Checkpointer, MetricsLogger, RunInUse,
+    SampleGrid, TrainConfig, TrainingDiverged, build_model, fit_gan, get_device,
+    import_chapters, read_safetensors, run_lock, weights_dir)
 
 # %% auto #0
-__all__ = ['CLIError', 'user_errors', 'device_of', 'machine_description', 'command_line',
-           'init_distributed', 'exit_worker', 'trainable', 'check_config', 'new_run',
-           'read_run', 'check_same_model', 'resumed_run', 'train_run', 'record_run',
-           'cmd_train', 'add_train_parser', 'load_generator', 'cmd_sample',
-           'export_record', 'cmd_export', 'add_sample_parser', 'add_export_parser',
-           'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
+__all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors',
+           'disk_errors', 'check_folder', 'device_of', 'machine_description',
+           'command_line', 'Limit', 'check_number', 'check_numbers', 'init_distributed',
+           'exit_worker', 'trainable', 'check_config', 'new_run', 'read_run',
+           'check_same_model', 'resumed_run', 'holds_run', 'clear_run', 'make_room',
+           'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line',
+           'train_run', 'cmd_train', 'add_train_parser', 'load_generator',
+           'check_image_path', 'cmd_sample', 'read_rows', 'export_path', 'export_record',
+           'cmd_export', 'add_sample_parser', 'add_export_parser', 'cmd_eval',
+           'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
            'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'build_parser',
-           'error_line', 'main']
+           'document_limits', 'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -41,6 +50,23 @@ def user_errors(*kinds):
     "Re-raise `kinds` of exceptions (default: ValueError, so CheckpointError too) as CLIErrors."
     try: yield
     except kinds or (ValueError,) as e: raise CLIError(str(e)) from None
+
+WRITE_ERRORS = (OSError, SafetensorError)   # a full disk, a read-only folder, a file in the way
+
+@contextlib.contextmanager
+def disk_errors(what):
+    "Re-raise a failed write (`WRITE_ERRORS`) as a one-line CLIError naming `what`."
+    try: yield
+    except WRITE_ERRORS as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise CLIError(f"cannot write {what}: {why}") from None
+
+def check_folder(folder: Path, what: str):
+    "A CLIError if `folder` is, or lies below, a file (it need not exist yet)."
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if not p.is_dir(): raise CLIError(f"{what} {folder}: {p} is a file, not a folder")
+            return
 
 def device_of(name: str) -> torch.device:
     "The device `name` means (`ganbook.train.get_device`), or a CLIError."
@@ -67,6 +93,57 @@ class _Parser(argparse.ArgumentParser):
 def _fmt(text: str) -> dict:
     "Parser keywords for a description with examples, printed as written."
     return dict(formatter_class=argparse.RawDescriptionHelpFormatter, description=text)
+
+# %% ../nbs/10_cli.ipynb #c10a0021
+@dataclass(frozen=True)
+class Limit:
+    "The range a numeric option must lie in: `low` ≤ value ≤ `high` (< with `open_`), finite."
+    low: float
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
+
+    def describe(self) -> str:
+        "The range in words, e.g. `positive and at most 65,536`."
+        positive = (self.low == 0 and self.open_low) or (self.low == 1 and type(self.low) is int)
+        words = ['positive' if positive else
+                 f"{'above' if self.open_low else 'at least'} {self.low}"]
+        if self.high is not None:
+            words.append(f"{'below' if self.open_high else 'at most'} {self.high:,}")
+        return ' and '.join(words)
+
+    def allows(self, value) -> bool:
+        "Whether `value` is a finite number in the range."
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number and math.isfinite(value)): return False
+        low = value > self.low if self.open_low else value >= self.low
+        if self.high is None: return low
+        return low and (value < self.high if self.open_high else value <= self.high)
+
+LIMITS = {   # every numeric option of every subcommand, by its argparse name
+    'epochs': Limit(0, 10_000, open_low=True), 'max_steps': Limit(1, 10 ** 9),
+    'time_limit': Limit(0, 10 ** 7, open_low=True), 'batch_size': Limit(1, 65_536),
+    'lr': Limit(0, open_low=True), 'lr_d': Limit(0, open_low=True),
+    'ema': Limit(0, 1, open_high=True), 'width': Limit(1, 512), 'seed': Limit(0, 2 ** 63 - 1),
+    'checkpoint_every': Limit(1, 10 ** 9), 'n': Limit(1, 100_000), 'nrow': Limit(1, 1_000),
+    'steps': Limit(1, 10 ** 8), 'rounds': Limit(1, 1_000), 'threads': Limit(1, 1_024),
+    'bank': Limit(1, 10 ** 7), 'channels': Limit(1, 4_096),
+}
+
+def check_number(name: str, value):
+    "A CLIError unless `value` of option `name` is a finite number within `LIMITS[name]`."
+    limit, flag = LIMITS[name], '--' + name.replace('_', '-')
+    if limit.allows(value): return
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and math.isfinite(value):
+        raise CLIError(f"{flag} must be {limit.describe()}, got {value}")
+    raise CLIError(f"{flag} must be a finite number ({limit.describe()}), got {value!r}")
+
+def check_numbers(a):
+    "Check every numeric option given in the parsed arguments `a` against `LIMITS`."
+    for name, value in vars(a).items():
+        if name not in LIMITS or value is None: continue
+        for v in value if isinstance(value, list) else [value]: check_number(name, v)
 
 # %% ../nbs/10_cli.ipynb #8cb6064c
 def init_distributed(device: torch.device) -> tuple[int, int]:
@@ -105,20 +182,18 @@ def _changeable(a) -> dict:
     return _given(epochs=a.epochs, max_steps=a.max_steps, lr_g=a.lr, lr_d=a.lr_d, ema=a.ema,
                   checkpoint_every=a.checkpoint_every)
 
+CONFIG_OPTIONS = {'epochs': 'epochs', 'max_steps': 'max_steps', 'time_limit': 'time_limit',
+                  'batch_size': 'batch_size', 'lr_g': 'lr', 'lr_d': 'lr_d', 'ema': 'ema',
+                  'seed': 'seed', 'checkpoint_every': 'checkpoint_every'}
+
 def check_config(config: TrainConfig):
-    "A CLIError unless the run's sizes and limits are positive."
-    limits = {'batch-size': config.batch_size, 'epochs': config.epochs,
-              'max-steps': config.max_steps, 'time-limit': config.time_limit}
-    for name, value in limits.items():
-        if value is not None and value <= 0:
-            raise CLIError(f"--{name} must be positive, got {value}")
-    if config.checkpoint_every < 0:
-        raise CLIError(f"--checkpoint-every must be >= 0 (0: none), got {config.checkpoint_every}")
+    "A CLIError unless the run's numbers (`CONFIG_OPTIONS`) lie within `LIMITS`."
+    for field, name in CONFIG_OPTIONS.items():
+        value = getattr(config, field)
+        if value is not None: check_number(name, value)
 
 def new_run(a, entry) -> tuple:
     "A new run's TrainConfig (the chapter's defaults, then the options given) and GAN builder."
-    if a.width is not None and a.width < 1:
-        raise CLIError(f"--width must be positive, got {a.width}")
     over = _given(batch_size=a.batch_size, seed=a.seed, time_limit=a.time_limit, **_changeable(a))
     config = entry.default_config(device=a.device, **over)
     check_config(config)
@@ -126,14 +201,18 @@ def new_run(a, entry) -> tuple:
     return config, lambda: entry.gan(**kw)
 
 # %% ../nbs/10_cli.ipynb #c10a0006
-def read_run(out: Path) -> dict:
-    "The metadata of the checkpoint in run directory `out` (its tensors are not read)."
+def read_run(out: Path) -> tuple[dict, dict]:
+    "The tensors and metadata of the checkpoint in run directory `out`, checked for resuming."
     ckpt = out / 'checkpoint.safetensors'
     if not ckpt.is_file(): raise CLIError(f"--resume: no checkpoint in {out}")
-    with user_errors(): _, meta = read_safetensors(ckpt, tensors=False)
+    with user_errors(): tensors, meta = read_safetensors(ckpt)
     if not (isinstance(meta.get('gan'), dict) and isinstance(meta.get('train'), dict)):
         raise CLIError(f"{ckpt} does not record its GAN and training config; it cannot resume")
-    return meta
+    counters = [meta.get(k) for k in ('step', 'epoch', 'batch_in_epoch')]
+    state = [isinstance(meta.get(k), dict) for k in ('opt_g', 'opt_d')] + ['rng.cpu' in tensors]
+    if not all(type(c) is int and c >= 0 for c in counters) or not all(state):
+        raise CLIError(f"{ckpt} lacks the counters, optimizer or random state a resume needs")
+    return tensors, meta
 
 def check_same_model(a, entry, spec: dict, out: Path):
     "A CLIError unless the run's GAN is `a.model`'s, with the --width and --loss given (if any)."
@@ -142,7 +221,7 @@ def check_same_model(a, entry, spec: dict, out: Path):
         names = [name for name, e in TRAINABLE.items() if e.gan.arch == arch]
         hint = f"; resume it with `ganbook train {names[0]} --resume`" if names else ''
         raise CLIError(f"{out} holds a {names[0] if names else arch} run, not {a.model}{hint}")
-    config = spec.get('config') or {}
+    config = spec.get('config') if isinstance(spec.get('config'), dict) else {}
     for key, value in _given(width=a.width, loss=a.loss).items():
         if config.get(key) != value:
             raise CLIError(f"--{key} {value} differs from the run's {key} ({config.get(key)}); "
@@ -150,63 +229,189 @@ def check_same_model(a, entry, spec: dict, out: Path):
 
 def resumed_run(a, entry, out: Path) -> tuple:
     "The run's own TrainConfig with the changes allowed, and its GAN rebuilt from the checkpoint."
-    meta = read_run(out)
+    tensors, meta = read_run(out)
     check_same_model(a, entry, meta['gan'], out)
     saved = meta['train']
     for key, value in _given(batch_size=a.batch_size, seed=a.seed).items():
         if saved.get(key) != value:
             raise CLIError(f"--{key.replace('_', '-')} cannot change when a run resumes "
                            f"(the run's is {saved.get(key)})")
+    if a.ema and not saved.get('ema'):
+        raise CLIError("--ema cannot start when a run resumes: the run has no EMA generator")
     changes = {**_changeable(a), 'time_limit': a.time_limit, 'device': a.device}
-    with user_errors():
-        config = TrainConfig.from_dict({**saved, **changes})
-        gan = build_model(meta['gan'])
+    try: config = TrainConfig.from_dict({**saved, **changes})
+    except (ValueError, TypeError) as e:
+        raise CLIError(f"{out}: the checkpoint's training config is invalid ({e})") from None
     check_config(config)
-    step = meta.get('step', 0)
-    if config.max_steps is not None and step >= config.max_steps:
-        raise CLIError(f"the run in {out} already has {step} steps; give a larger --max-steps")
+    if config.max_steps is not None and meta['step'] >= config.max_steps:
+        raise CLIError(f"the run in {out} already has {meta['step']} steps; "
+                       "give a larger --max-steps")
+    nets = {k: v for k, v in tensors.items() if k.startswith(('G.', 'D.'))}
+    with user_errors(): gan = build_model(meta['gan'], nets)    # shapes checked on meta first
     return config, lambda: gan
+
+# %% ../nbs/10_cli.ipynb #c10a0031
+RUN_FILES = ('checkpoint.safetensors', 'metrics.jsonl', 'run.json', 'config.json')
+
+def holds_run(out: Path) -> bool:
+    "Whether `out` holds a run: a checkpoint or metrics rows."
+    return (out / 'checkpoint.safetensors').exists() or (out / 'metrics.jsonl').exists()
+
+def clear_run(out: Path) -> list:
+    "Delete the files a run wrote into `out` (`RUN_FILES`, sample grids), and nothing else."
+    gone = [out / name for name in RUN_FILES if (out / name).exists()]
+    gone += sorted((out / 'samples').glob('step_*.png'))
+    for p in gone: p.unlink()
+    with contextlib.suppress(OSError): (out / 'samples').rmdir()     # only if now empty
+    return gone
+
+def make_room(out: Path, force: bool):
+    "Refuse to start a new run in a run directory, unless `force`: then delete the old run."
+    if not holds_run(out): return
+    if not force:
+        raise CLIError(f"{out} already holds a run; continue it with --resume "
+                       "or replace it with --force")
+    with disk_errors(out): clear_run(out)
+
+@contextlib.contextmanager
+def locked_run(out: Path):
+    "Hold the exclusive lock of run directory `out` for the block; a CLIError if it is in use."
+    with contextlib.ExitStack() as stack:
+        try: stack.enter_context(run_lock(out))
+        except RunInUse as e: raise CLIError(str(e)) from None
+        except OSError as e:
+            raise CLIError(f"cannot write the run directory {out}: {e.strerror or e}") from None
+        yield out
+
+# %% ../nbs/10_cli.ipynb #c10a0034
+def write_json(path: Path, data) -> Path:
+    "Write `data` as JSON through a temporary file and a rename: readers never see half a file."
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+    return path
+
+def prior_segments(prior: dict) -> list:
+    "The segments of an earlier `run.json`; one still `running` then was killed."
+    if 'segments' not in prior:            # written before run.json kept segments
+        cmds = prior.get('commands') or []
+        return [{'command': ' && '.join(cmds), 'steps': prior.get('steps'),
+                 'wall_time_s': prior.get('wall_time_s'), 'status': 'done'}] if cmds else []
+    segments = [dict(s) for s in prior['segments'] if isinstance(s, dict)]
+    for s in segments:
+        if s.get('status') == 'running': s['status'] = 'killed'
+    return segments
+
+class RunRecord(Callback):
+    "Keep `run.json`: this invocation as a segment after the earlier ones, saved with checkpoints."
+    def __init__(self, model: str, out: Path, device, world: int, resume: bool):
+        self.path, self.model, self.trainer = out / 'run.json', model, None
+        self.t0 = time.perf_counter()
+        prior = {}
+        if resume and self.path.exists():
+            with user_errors(): prior = json.loads(self.path.read_text())
+        self.segments = prior_segments(prior if isinstance(prior, dict) else {})
+        self.segment = {'command': command_line(), 'machine': machine_description(device),
+                        'processes': world, 'torch': torch.__version__,
+                        'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'from_step': None,
+                        'steps': None, 'wall_time_s': 0.0, 'status': 'running'}
+        self.segments.append(self.segment)
+
+# %% ../nbs/10_cli.ipynb #c10a0035
+@patch
+def on_fit_start(self: RunRecord, trainer):
+    "Refuse a run that is already at its limit; else record that this segment started."
+    if trainer.total_steps is not None and trainer.step >= trainer.total_steps:
+        raise CLIError(f"the run in {trainer.out} already has {trainer.step} steps, its "
+                       "--epochs/--max-steps limit; give a larger one")
+    self.trainer = trainer
+    self.segment['from_step'] = self.segment['steps'] = trainer.step
+    self.save()
+
+@patch
+def on_step_end(self: RunRecord, trainer, logs):
+    "After each checkpoint (the Checkpointer runs first), record the step it holds."
+    every = trainer.config.checkpoint_every
+    if every and trainer.step % every == 0:
+        self.segment['steps'] = trainer.step
+        self.save()
+
+@patch
+def on_fit_end(self: RunRecord, trainer): self.segment['steps'] = trainer.step
+
+@patch
+def save(self: RunRecord, status: str | None = None) -> dict:
+    "Write `run.json`: every segment, and the run's steps and wall time over all of them."
+    seg = self.segment
+    if status: seg['status'] = status
+    seg['wall_time_s'] = round(time.perf_counter() - self.t0, 1)
+    steps = [s['steps'] for s in self.segments if s.get('steps') is not None]
+    cfg = self.trainer.config if self.trainer is not None else None
+    info = {'model': self.model, 'steps': steps[-1] if steps else 0,
+            'epochs': cfg.epochs if cfg else None, 'max_steps': cfg.max_steps if cfg else None,
+            'wall_time_s': round(sum(s.get('wall_time_s') or 0 for s in self.segments), 1),
+            'commands': [s['command'] for s in self.segments],
+            **{k: seg[k] for k in ('machine', 'processes', 'torch')}, 'segments': self.segments}
+    write_json(self.path, info)
+    return info
+
+def failure_line(e: Exception, out: Path) -> str:
+    "The one line for a run that diverged or could not be written, naming a checkpoint if any."
+    ckpt = out / 'checkpoint.safetensors'
+    if isinstance(e, TrainingDiverged):
+        more = (" --resume continues from that checkpoint with its saved settings." if
+                ckpt.is_file() else " No checkpoint was written: start again with a lower --lr.")
+        return f"training diverged: {e}{more}"
+    why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    kept = f"; the last good checkpoint {ckpt} is kept" if ckpt.is_file() else ''
+    return f"cannot write the run in {out}: {why}{kept}"
 
 # %% ../nbs/10_cli.ipynb #df2fc83c
 def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.device) -> tuple:
-    "Train with `fit_gan` (continuing `out` if --resume); returns (trainer, rank, world)."
+    "Train with `fit_gan` (continuing `out` if --resume); returns (trainer, rank, world, run.json)."
     rank, world = init_distributed(device)
     if world > 1:
         config.device = str(device if device.type != 'cuda' else
                             torch.device('cuda', torch.cuda.current_device()))
     with user_errors(MissingDataError): images, labels = load_mnist()
+    record = RunRecord(a.model, out, device, world, a.resume) if rank == 0 else None
+    callbacks = [MetricsLogger(), SampleGrid(), Checkpointer(), *([record] if record else [])]
     try:
         with user_errors(CheckpointError):
             trainer = fit_gan(make_gan, images, labels if entry.labels else None, config, out,
-                              resume=a.resume, progress=not a.quiet)
+                              resume=a.resume, progress=not a.quiet, callbacks=callbacks)
+    except (TrainingDiverged, *WRITE_ERRORS) as e:
+        for p in out.glob(f'.*.{os.getpid()}.tmp'): p.unlink(missing_ok=True)  # half-written
+        status = 'diverged' if isinstance(e, TrainingDiverged) else 'write failed'
+        if record and record.trainer:
+            with contextlib.suppress(*WRITE_ERRORS): record.save(status)
+        raise CLIError(failure_line(e, out)) from None
+    except KeyboardInterrupt:
+        if record and record.trainer:
+            with contextlib.suppress(*WRITE_ERRORS): record.save('interrupted')
+        raise
     finally:
         if world > 1:
             torch.distributed.barrier()             # every rank finishes before the group goes
             torch.distributed.destroy_process_group()
-    return trainer, rank, world
-
-def record_run(a, out: Path, trainer, device: torch.device, world: int, seconds: float) -> dict:
-    "Write `run.json`: every command that trained the run, the machine, steps and wall time."
-    path = out / 'run.json'
-    prior = json.loads(path.read_text()) if a.resume and path.exists() else {}
-    info = {'model': a.model, 'commands': prior.get('commands', []) + [command_line()],
-            'machine': machine_description(device), 'processes': world,
-            'torch': torch.__version__, 'steps': trainer.step, 'epochs': trainer.config.epochs,
-            'max_steps': trainer.config.max_steps,
-            'wall_time_s': round(prior.get('wall_time_s', 0) + seconds, 1)}
-    path.write_text(json.dumps(info, indent=1))
-    return info
+    info = record.save('done') if record else None
+    return trainer, rank, world, info
 
 def cmd_train(a) -> int:
     "Train a chapter's GAN on MNIST, or continue a run with --resume, and write the run directory."
     entry = trainable(a.model)
     device = device_of(a.device)
     out = Path(a.out or f'runs/{a.model}')
-    config, make_gan = resumed_run(a, entry, out) if a.resume else new_run(a, entry)
-    t0 = time.perf_counter()
-    trainer, rank, world = train_run(a, entry, config, make_gan, out, device)
+    if a.resume and a.force:
+        raise CLIError("--resume continues the run in --out and --force replaces it: give one")
+    check_folder(out, '--out')
+    config, make_gan = (None, None) if a.resume else new_run(a, entry)
+    lead = int(os.environ.get('RANK', '0')) == 0    # under torchrun, rank 0 owns the directory
+    with locked_run(out) if lead else contextlib.nullcontext():
+        if a.resume: config, make_gan = resumed_run(a, entry, out)
+        elif lead: make_room(out, a.force)
+        trainer, rank, world, info = train_run(a, entry, config, make_gan, out, device)
     if rank != 0: return exit_worker(0)
-    info = record_run(a, out, trainer, device, world, time.perf_counter() - t0)
     last = sorted((out / 'samples').glob('*.png'))
     why = f" ({trainer.stop_reason})" if trainer.stop_reason else ''
     print(f"done: {trainer.step} steps{why} in {info['wall_time_s']:.0f} s on {device}\n"
@@ -218,10 +423,12 @@ def cmd_train(a) -> int:
 def add_train_parser(sub):
     "The `train` subcommand and its options."
     t = sub.add_parser('train', help='train a model and write a run directory', **_fmt(
-        "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl and the\n"
-        "config to --out. --resume continues the run in --out with the model and settings of its\n"
-        "checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d, --ema and\n"
-        "--checkpoint-every may change.\n\n"
+        "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl, the\n"
+        "config and run.json (every invocation that trained the run) to --out, which must not\n"
+        "hold another run (--force replaces it). --resume continues the run in --out with the\n"
+        "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
+        "--ema and --checkpoint-every may change, --width, --loss, --seed and --batch-size\n"
+        "may only repeat the run's. Numbers outside the range shown are refused.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
         "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume"))
     t.add_argument('model', help=f"one of {', '.join(TRAINABLE)}")
@@ -240,7 +447,9 @@ def add_train_parser(sub):
     t.add_argument('--seed', type=int)
     t.add_argument('--out', help='run directory (default runs/MODEL)')
     t.add_argument('--resume', action='store_true', help='continue the run in --out')
-    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints (0: none)')
+    t.add_argument('--force', action='store_true',
+                   help='replace the run in --out (its checkpoint, metrics, samples, run.json)')
+    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints')
     t.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
     t.set_defaults(func=cmd_train)
@@ -250,9 +459,20 @@ def load_generator(name_or_path, device='cpu'):
     "A generator from `ganbook.pretrained.load`, with its errors as one-line CLIErrors."
     with user_errors(): return load(name_or_path, device=device)
 
+def check_image_path(path: Path):
+    "A CLIError unless `path` can be a new image file: a known extension, not a folder."
+    from PIL import Image
+    Image.init()
+    if path.suffix.lower() not in Image.registered_extensions():
+        raise CLIError(f"--out {path}: {path.suffix or 'no extension'} is not an image format; "
+                       "use .png")
+    if path.is_dir(): raise CLIError(f"--out {path} is a folder; give a file such as grid.png")
+    check_folder(path.parent, '--out')
+
 def cmd_sample(a) -> int:
     "Write a grid of samples from a shipped model or a run."
-    if a.n < 1: raise CLIError(f"--n must be positive, got {a.n}")
+    out = Path(a.out)
+    check_image_path(out)
     G = load_generator(a.model, device_of(a.device))
     cond = {}
     if a.label is not None:
@@ -260,14 +480,48 @@ def cmd_sample(a) -> int:
             raise CLIError(f"{a.model} is not a conditional model; --label needs a cGAN")
         cond['labels'] = a.label
     with user_errors(): x = G.sample(a.n, seed=a.seed, **cond)
-    path = save_grid(x, a.out, nrow=a.nrow or max(1, int(a.n ** 0.5)))
+    with disk_errors(out): path = save_grid(x, out, nrow=a.nrow or max(1, int(a.n ** 0.5)))
     print(f"wrote {a.n} samples to {path}")
     return 0
 
+# %% ../nbs/10_cli.ipynb #c10a0041
+def read_rows(path: Path) -> list | None:
+    "The rows of a metrics.jsonl (None if there is none), without a torn last line."
+    if not path.exists(): return None
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for i, line in enumerate(lines):
+        try: rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines) - 1: raise CLIError(f"{path}: line {i + 1} is not JSON") from None
+    return rows
+
+def export_path(name: str, force: bool) -> Path:
+    "Where `export` writes NAME (no extension): the path given; shipped weights only if `force`."
+    path = Path(name)
+    if path.suffix not in ('', '.safetensors'):
+        raise CLIError(f"{name}: a weights file ends in .safetensors (or give no extension)")
+    base, shipped = path.with_suffix(''), weights_dir().resolve()
+    if '/' not in name and os.sep not in name and (shipped / f'{base}.safetensors').exists():
+        if force: return shipped / base.name
+        raise CLIError(f"{name} is a shipped model: write ./{name}, "
+                       "or add --force to replace the shipped weights")
+    inside = shipped == base.resolve().parent or shipped in base.resolve().parents
+    if inside and not force:
+        raise CLIError(f"{name} is inside ganbook's shipped weights; add --force to write there")
+    file = base.with_name(base.name + '.safetensors')
+    if file.exists() and not force: raise CLIError(f"{file} exists; add --force to replace it")
+    check_folder(base.parent, 'NAME')
+    return base
+
+# %% ../nbs/10_cli.ipynb #c10a0042
 def export_record(run: Path, note: dict) -> dict:
     "A run's training record from its checkpoint's metadata and `run.json`, plus `note`."
     with user_errors(): _, meta = read_safetensors(run / 'checkpoint.safetensors', tensors=False)
-    info = json.loads((run / 'run.json').read_text()) if (run / 'run.json').exists() else {}
+    info = {}
+    if (run / 'run.json').exists():
+        try: info = json.loads((run / 'run.json').read_text())
+        except ValueError: raise CLIError(f"{run / 'run.json'} is not JSON") from None
     train = meta.get('train') or {}
     return {'command': ' && '.join(info.get('commands', [])), 'seed': train.get('seed'),
             'epochs': train.get('epochs'), 'steps': meta.get('step'),
@@ -280,15 +534,13 @@ def cmd_export(a) -> int:
     run = Path(a.run)
     if not (run / 'checkpoint.safetensors').is_file():
         raise CLIError(f"{run} is not a run directory (no checkpoint.safetensors)")
-    with user_errors(): note = json.loads(a.note) if a.note else {}
+    try: note = json.loads(a.note) if a.note else {}
+    except ValueError as e: raise CLIError(f"--note is not JSON ({e}): {a.note}") from None
     if not isinstance(note, dict): raise CLIError(f"--note must be a JSON object, got {a.note}")
+    dest = export_path(a.name, a.force)
     G = load_generator(run)
-    metrics = run / 'metrics.jsonl'
-    hist = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()] \
-        if metrics.exists() else None
-    named = '/' in a.name or a.name.endswith('.safetensors')
-    dest = Path(a.name) if named else weights_dir() / a.name
-    path = save_weights(G, dest, export_record(run, note), hist)
+    record, hist = export_record(run, note), read_rows(run / 'metrics.jsonl')
+    with disk_errors(dest): path = save_weights(G, dest, record, hist)
     print(f"wrote {path}")
     return 0
 
@@ -300,11 +552,11 @@ def add_sample_parser(sub):
         "example:\n  ganbook sample dcgan-mnist --n 64 --out grid.png\n"
         "  ganbook sample cgan-mnist --n 16 --label 3 --out threes.png"))
     s.add_argument('model', metavar='CKPT_OR_NAME')
-    s.add_argument('--n', type=int, default=64)
-    s.add_argument('--out', default='samples.png')
+    s.add_argument('--n', type=int, default=64, help='samples to draw')
+    s.add_argument('--out', default='samples.png', help='image file to write (.png, .jpg, ...)')
     s.add_argument('--label', type=int, help='class to draw (conditional models)')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--nrow', type=int)
+    s.add_argument('--nrow', type=int, help='images per row (default: a square grid)')
     s.add_argument('--device', default='cpu')
     s.set_defaults(func=cmd_sample)
 
@@ -312,11 +564,14 @@ def add_export_parser(sub):
     "The `export` subcommand and its options."
     e = sub.add_parser('export', help="save a run's generator as a weights file", **_fmt(
         "Write RUN's generator (EMA if trained with it) as NAME.safetensors + NAME.json\n"
-        "(+ metrics), into ganbook/weights unless NAME is a path.\n\n"
+        "(+ metrics). NAME is a path; the weights shipped in ganbook/weights (a NAME that is a\n"
+        "shipped model's, or a path there) and existing files are only replaced with --force.\n\n"
         "example:\n  ganbook export runs/quickstart runs/quickstart/generator"))
     e.add_argument('run')
     e.add_argument('name')
     e.add_argument('--note', help='extra JSON merged into the record')
+    e.add_argument('--force', action='store_true',
+                   help='replace an existing file, or the shipped weights of NAME')
     e.set_defaults(func=cmd_export)
 
 # %% ../nbs/10_cli.ipynb #fe6c1061
@@ -345,15 +600,10 @@ def add_eval_parser(sub):
 
 # %% ../nbs/10_cli.ipynb #d910e7e4
 def student_shape(a) -> tuple[int, int]:
-    "The student's hidden channels (7×7, 14×14) from --width or --channels, checked with the rest."
+    "The student's hidden channels (7×7, 14×14) from --width or --channels (numbers: `LIMITS`)."
     if (a.width is None) == (a.channels is None):
         raise CLIError("give the student shape as --width W or as --channels C1 C2 (one of them)")
-    if a.width is not None and a.width < 1:
-        raise CLIError(f"--width must be positive, got {a.width}")
-    if a.channels is not None and min(a.channels) < 1:
-        raise CLIError(f"--channels must be positive, got {a.channels}")
-    if a.steps < 1: raise CLIError(f"--steps must be positive, got {a.steps}")
-    if a.batch_size < 1 or a.bank < a.batch_size:
+    if a.bank < a.batch_size:
         raise CLIError(f"--bank ({a.bank}) must hold at least one batch "
                        f"(--batch-size {a.batch_size})")
     return (4 * a.width, 2 * a.width) if a.width is not None else tuple(a.channels)
@@ -378,6 +628,8 @@ def cmd_distill(a) -> int:
     "Distil a DCGAN generator into a slimmer student (chapter 6) and save it with its record."
     from ganbook import distill as dist
     c1, c2 = student_shape(a)
+    out = Path(a.out)
+    check_folder(out, '--out')
     device = device_of(a.device)
     teacher = load_generator(a.teacher)
     student = make_student(a, teacher, c1, c2)
@@ -389,16 +641,15 @@ def cmd_distill(a) -> int:
                         progress=not a.quiet)
     wall = time.perf_counter() - t0
     student = student.cpu().eval()
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
     record = {'command': command_line(), 'teacher': str(a.teacher), 'init': a.init,
               'width': a.width, 'channels': [c1, c2], 'seed': a.seed, 'steps': a.steps,
               'bank': a.bank, 'batch_size': a.batch_size, 'lr': a.lr,
               'wall_time_s': round(wall, 1), 'machine': machine_description(device),
               'torch': torch.__version__, 'params': dist.n_params(student),
               'teacher_params': dist.n_params(teacher)}
-    path = save_weights(student, out / 'student', record, hist)
-    grid = save_grid(student.sample(64, seed=0), out / 'samples.png', nrow=8)
+    with disk_errors(out):
+        path = save_weights(student, out / 'student', record, hist)
+        grid = save_grid(student.sample(64, seed=0), out / 'samples.png', nrow=8)
     fewer = record['teacher_params'] / record['params']
     print(f"done: student of {record['params']:,} parameters ({fewer:.1f}x fewer than the "
           f"teacher), final pixel L1 {hist[-1]['pixel']:.4f}, {wall:.0f} s on {device}\n"
@@ -475,7 +726,14 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (add_train_parser, add_sample_parser, add_export_parser, add_eval_parser,
                 add_distill_parser, add_bench_parser):
         add(sub)
+    for parser in sub.choices.values(): document_limits(parser)
     return p
+
+def document_limits(parser: argparse.ArgumentParser):
+    "Append each numeric option's range (from `LIMITS`) to its --help text."
+    for action in parser._actions:
+        if action.dest in LIMITS:
+            action.help = f"{action.help or ''} ({LIMITS[action.dest].describe()})".lstrip()
 
 def error_line(e: CLIError) -> str:
     "The error as the one line `main` prints: `ganbook: error: ...` (`ganbook CMD: error: ...`)."
@@ -491,6 +749,7 @@ def main(argv=None) -> int:
         if a.cmd is None:
             parser.print_help()
             return 0
+        check_numbers(a)                            # every number, before anything runs
         return a.func(a)
     except CLIError as e:
         print(error_line(e), file=sys.stderr)
