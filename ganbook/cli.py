@@ -367,13 +367,14 @@ def failure_line(e: Exception, out: Path) -> str:
     return f"cannot write the run in {out}: {why}{kept}"
 
 # %% ../nbs/10_cli.ipynb #df2fc83c
-def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.device) -> tuple:
+def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.device,
+              data: tuple) -> tuple:
     "Train with `fit_gan` (continuing `out` if --resume); returns (trainer, rank, world, run.json)."
     rank, world = init_distributed(device)
     if world > 1:
         config.device = str(device if device.type != 'cuda' else
                             torch.device('cuda', torch.cuda.current_device()))
-    with user_errors(MissingDataError): images, labels = load_mnist()
+    images, labels = data
     record = RunRecord(a.model, out, device, world, a.resume) if rank == 0 else None
     callbacks = [MetricsLogger(), SampleGrid(), Checkpointer(), *([record] if record else [])]
     try:
@@ -406,11 +407,12 @@ def cmd_train(a) -> int:
         raise CLIError("--resume continues the run in --out and --force replaces it: give one")
     check_folder(out, '--out')
     config, make_gan = (None, None) if a.resume else new_run(a, entry)
+    with user_errors(MissingDataError): data = load_mnist()     # before anything is written
     lead = int(os.environ.get('RANK', '0')) == 0    # under torchrun, rank 0 owns the directory
     with locked_run(out) if lead else contextlib.nullcontext():
         if a.resume: config, make_gan = resumed_run(a, entry, out)
         elif lead: make_room(out, a.force)
-        trainer, rank, world, info = train_run(a, entry, config, make_gan, out, device)
+        trainer, rank, world, info = train_run(a, entry, config, make_gan, out, device, data)
     if rank != 0: return exit_worker(0)
     last = sorted((out / 'samples').glob('*.png'))
     why = f" ({trainer.stop_reason})" if trainer.stop_reason else ''
