@@ -11,7 +11,9 @@ this script with the same --every reproduces it. Chapter 4 shipped seed 1 of thi
 
     OMP_NUM_THREADS=1 python tools/infogan_seed_screen.py --seed 1 --steps 20000 --width 32 \\
         --every 2000
-    ganbook export runs/infogan-screen-s1 infogan-mnist --note '{...}'
+    ganbook export runs/infogan-screen-s1 ganbook/weights/infogan-mnist --force --note '{...}'
+
+(the export went into the shipped weights; `--force` is what allows that).
 """
 import argparse, json, time
 from pathlib import Path
