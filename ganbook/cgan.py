@@ -183,8 +183,9 @@ def explorer(G: nn.Module, n: int = 8):
     import matplotlib.pyplot as plt
     from ganbook.data import show_grid
     digit = W.ToggleButtons(options=list(range(G.config['num_classes'])), description='digit',
-                            style={'button_width': '28px'})
-    seed = W.IntSlider(value=0, min=0, max=999, description='noise seed', continuous_update=True)
+                            style={'button_width': '40px', 'description_width': 'initial'})
+    seed = W.IntSlider(value=0, min=0, max=999, description='noise seed', continuous_update=False,
+                       style={'description_width': 'initial'})
     out = W.Output()
     def draw(*_):
         with out:

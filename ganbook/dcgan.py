@@ -101,7 +101,7 @@ class Discriminator(nn.Module):
                 nn.BatchNorm2d(hidden),
                 nn.LeakyReLU(0.2, True),
                 nn.Conv2d(hidden, 1, 1))
-        else:           # the seed article: the 7×7 map straight to one logit
+        else:           # hidden=0: one 7×7 convolution from the 7×7 map to the logit
             self.head = nn.Conv2d(2 * width, 1, 7, 1, 0)
         dcgan_init(self)
 

@@ -251,16 +251,21 @@ def explore_codes(G: nn.Module, category: int = 0, continuous=(0.0, 0.0), seed: 
     cont = torch.tensor([list(map(float, continuous))] * n)
     return G.sample(n, seed=seed, category=int(category), continuous=cont)
 
-def explorer(G: nn.Module, n: int = 8):
+def explorer(G: nn.Module, n: int = 8, digits=None):
     "An ipywidgets explorer for InfoGAN: a category selector, a slider per continuous code, a seed."
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from ganbook.data import show_grid
-    cat = W.ToggleButtons(options=list(range(G.config['n_cat'])), description='category',
-                          style={'button_width': '28px'})
-    sliders = [W.FloatSlider(value=0.0, min=-2.0, max=2.0, step=0.1, description=f'c{i + 2}')
-               for i in range(G.config['n_cont'])]
-    seed = W.IntSlider(value=0, min=0, max=999, description='noise seed')
+    if digits is None:          # which digit each category draws, read by chapter 5's classifier
+        from ganbook.metrics import code_accuracy
+        digits = code_accuracy(G, n_per_code=100, n_codes=G.config['n_cat']).mapping
+    labels = [(f'c{k}→{d}', k) for k, d in enumerate(digits)]
+    cat = W.ToggleButtons(options=labels, description='category',
+                          style={'button_width': '56px', 'description_width': 'initial'})
+    sliders = [W.FloatSlider(value=0.0, min=-2.0, max=2.0, step=0.1, description=f'c{i + 2}',
+                             continuous_update=False) for i in range(G.config['n_cont'])]
+    seed = W.IntSlider(value=0, min=0, max=999, description='noise seed', continuous_update=False,
+                       style={'description_width': 'initial'})
     out = W.Output()
     def draw(*_):
         with out:
