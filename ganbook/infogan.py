@@ -15,6 +15,7 @@ from torch import nn
 
 from .cgan import check_labels
 from .data import load_mnist
+from . import dcgan
 from .dcgan import check_images, dcgan_init, discriminator_features, generator_stack
 from .train import (GAN, Sampler, TrainConfig, Trainer, _split, build_model, critic_stats,
                            eval_mode, fit_gan, normal_noise, read_safetensors, register,
@@ -157,10 +158,8 @@ class InfoGAN(GAN):
 
 # %% ../nbs/05_infogan.ipynb #d262ad71
 def default_config(**overrides) -> TrainConfig:
-    "The shipped configuration: batch 64, Adam (β1 0.5) at 1e-3 for G and 2e-4 for D, EMA 0.999."
-    base = dict(epochs=5, batch_size=64, lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999), ema=0.999,
-                log_every=50, sample_every=500, checkpoint_every=1000)
-    return TrainConfig(**{**base, **overrides})
+    "Chapter 2's recipe: batch 64, Adam (β1 0.5) at 1e-3 for G and 2e-4 for D, EMA 0.999."
+    return dcgan.default_config(**overrides)     # the learning rates of Chen et al. too
 
 register_trainable('infogan', InfoGAN, default_config)
 
