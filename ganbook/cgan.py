@@ -17,8 +17,8 @@ from .train import (GAN, Sampler, TrainConfig, Trainer, eval_mode, fit_gan, norm
                            register, register_trainable)
 
 # %% auto #0
-__all__ = ['check_labels', 'Generator', 'Discriminator', 'CGAN', 'default_config', 'train',
-           'digit_grid', 'explore_digit', 'explorer']
+__all__ = ['check_labels', 'Generator', 'Discriminator', 'CGAN', 'default_config', 'train', 'digit_grid', 'explore_digit',
+           'explorer']
 
 # %% ../nbs/04_cgan.ipynb #ada478e9
 def check_labels(labels, n: int, num_classes: int = 10, name: str = 'labels') -> torch.Tensor:

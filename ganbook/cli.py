@@ -28,18 +28,15 @@ from .train import (
     import_chapters, read_safetensors, run_lock, weights_dir)
 
 # %% auto #0
-__all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors',
-           'disk_errors', 'check_folder', 'device_of', 'machine_description',
-           'command_line', 'Limit', 'check_number', 'check_numbers', 'init_distributed',
-           'exit_worker', 'trainable', 'check_config', 'new_run', 'read_run',
-           'check_same_model', 'resumed_run', 'holds_run', 'clear_run', 'make_room',
-           'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line',
-           'train_run', 'cmd_train', 'add_train_parser', 'load_generator',
-           'check_image_path', 'cmd_sample', 'read_rows', 'export_path', 'export_record',
-           'cmd_export', 'add_sample_parser', 'add_export_parser', 'cmd_eval',
-           'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
-           'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'build_parser',
-           'document_limits', 'error_line', 'main']
+__all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors', 'disk_errors', 'check_folder',
+           'device_of', 'machine_description', 'command_line', 'Limit', 'check_number', 'check_numbers',
+           'init_distributed', 'exit_worker', 'trainable', 'check_config', 'new_run', 'read_run', 'check_same_model',
+           'resumed_run', 'holds_run', 'clear_run', 'make_room', 'locked_run', 'write_json', 'prior_segments',
+           'RunRecord', 'failure_line', 'train_run', 'cmd_train', 'add_train_parser', 'load_generator',
+           'check_image_path', 'cmd_sample', 'read_rows', 'export_path', 'export_record', 'cmd_export',
+           'add_sample_parser', 'add_export_parser', 'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student',
+           'cmd_distill', 'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'build_parser', 'document_limits',
+           'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):

@@ -15,9 +15,8 @@ import torch
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root',
-           'load_mnist', 'BatchIterator', 'ring_centers', 'grid_centers',
-           'gaussian_mixture', 'ring_of_gaussians', 'grid_of_gaussians', 'image_grid',
+__all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root', 'load_mnist', 'BatchIterator',
+           'ring_centers', 'grid_centers', 'gaussian_mixture', 'ring_of_gaussians', 'grid_of_gaussians', 'image_grid',
            'show_grid', 'save_grid']
 
 # %% ../nbs/00_data.ipynb #299d42c8

@@ -14,8 +14,8 @@ from .train import (
     register_trainable)
 
 # %% auto #0
-__all__ = ['dcgan_init', 'generator_stack', 'Generator', 'discriminator_features', 'check_images',
-           'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp', 'interpolate']
+__all__ = ['dcgan_init', 'generator_stack', 'Generator', 'discriminator_features', 'check_images', 'Discriminator', 'DCGAN',
+           'default_config', 'train', 'slerp', 'interpolate']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):

@@ -20,9 +20,8 @@ from .pretrained import save_weights
 from .train import eval_mode
 
 # %% auto #0
-__all__ = ['n_params', 'macs_per_sample', 'teacher_bank', 'distill_loss', 'distill',
-           'channel_importance', 'prune_generator', 'export_torchscript', 'export_onnx',
-           'export_parity', 'cpu_latency', 'file_size', 'table_row']
+__all__ = ['n_params', 'macs_per_sample', 'teacher_bank', 'distill_loss', 'distill', 'channel_importance', 'prune_generator',
+           'export_torchscript', 'export_onnx', 'export_parity', 'cpu_latency', 'file_size', 'table_row']
 
 # %% ../nbs/07_distill.ipynb #269cc53b
 def n_params(model: nn.Module) -> int:

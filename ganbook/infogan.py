@@ -22,9 +22,8 @@ from .train import (GAN, Sampler, TrainConfig, Trainer, _split, build_model, cri
                            register_trainable)
 
 # %% auto #0
-__all__ = ['check_continuous', 'Generator', 'Discriminator', 'InfoGAN', 'default_config', 'train',
-           'load_critic', 'matched_accuracy', 'code_sweep', 'stroke_stats',
-           'code_effects', 'explore_codes', 'explorer']
+__all__ = ['check_continuous', 'Generator', 'Discriminator', 'InfoGAN', 'default_config', 'train', 'load_critic',
+           'matched_accuracy', 'code_sweep', 'stroke_stats', 'code_effects', 'explore_codes', 'explorer']
 
 # %% ../nbs/05_infogan.ipynb #10722db1
 def check_continuous(continuous, n: int, n_cont: int) -> torch.Tensor:

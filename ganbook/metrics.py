@@ -29,16 +29,13 @@ from .data import BatchIterator, load_mnist, user_cache_dir
 from .train import eval_mode, get_device, weights_dir
 
 # %% auto #0
-__all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'CACHE_FORMAT',
-           'INCEPTION_URL', 'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file',
-           'save_classifier', 'load_classifier', 'to_uint8', 'ImagesDataset',
-           'extract_features', 'predict', 'random_shift', 'classifier_accuracy',
-           'train_classifier', 'MNISTFeatureExtractor', 'register_extractor',
-           'fidelity_cache_dir', 'check_sample_counts', 'fidelity_metrics',
-           'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
-           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights',
-           'derive_seed', 'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy',
-           'real_images', 'evaluate', 'blur', 'add_noise']
+__all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSION', 'CACHE_FORMAT', 'INCEPTION_URL',
+           'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file', 'save_classifier', 'load_classifier', 'to_uint8',
+           'ImagesDataset', 'extract_features', 'predict', 'random_shift', 'classifier_accuracy', 'train_classifier',
+           'MNISTFeatureExtractor', 'register_extractor', 'fidelity_cache_dir', 'check_sample_counts',
+           'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
+           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights', 'derive_seed', 'sample_images',
+           'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'blur', 'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):

@@ -27,17 +27,13 @@ import ganbook
 from .data import BatchIterator, save_grid
 
 # %% auto #0
-__all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE',
-           'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE', 'get_device', 'eval_mode',
-           'normal_noise', 'GANLoss', 'get_loss', 'Sampler', 'CheckpointError',
-           'register', 'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats',
-           'TrainConfig', 'atomic_save', 'read_safetensors', 'Trainable',
-           'register_trainable', 'import_chapters', 'weights_dir', 'Callback',
-           'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history',
-           'LivePlot', 'save_scatter', 'frozen', 'TrainingDiverged', 'noise_seed',
-           'dist_info', 'average_gradients', 'broadcast_state_buffers', 'broadcast_state',
-           'Trainer', 'RunInUse', 'run_lock', 'remove_stale_temporaries', 'spec_mismatch',
-           'fit_gan']
+__all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE', 'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE',
+           'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'Sampler', 'CheckpointError', 'register',
+           'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats', 'TrainConfig', 'atomic_save',
+           'read_safetensors', 'Trainable', 'register_trainable', 'import_chapters', 'weights_dir', 'Callback',
+           'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter',
+           'frozen', 'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers',
+           'broadcast_state', 'Trainer', 'RunInUse', 'run_lock', 'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #ba217999
 def get_device(device='auto') -> torch.device:

@@ -16,8 +16,8 @@ from .train import (GAN, Sampler, TrainConfig, Trainer, fit_gan, normal_noise, r
                            register_trainable)
 
 # %% auto #0
-__all__ = ['RING_SETTINGS', 'MLPGenerator', 'MLPDiscriminator', 'mode_coverage', 'ring_experiment',
-           'VanillaGAN', 'default_config', 'train']
+__all__ = ['RING_SETTINGS', 'MLPGenerator', 'MLPDiscriminator', 'mode_coverage', 'ring_experiment', 'VanillaGAN',
+           'default_config', 'train']
 
 # %% ../nbs/02_vanilla_gan.ipynb #e870ee83
 def _mlp(dims: list, activation) -> list:

@@ -34,11 +34,18 @@ def test_data_module_loads_offline():
     assert x.shape == (60000, 28, 28) and len(y) == 60000, (x.shape, len(y))
     assert xt.shape == (10000, 28, 28) and len(yt) == 10000, (xt.shape, len(yt))
 
+def _long_lines(text: str) -> list:
+    "Numbers of lines over 100 characters, except in the `__all__` list nbdev generates."
+    long, in_all = [], False
+    for i, line in enumerate(text.splitlines(), 1):
+        in_all = line.startswith('__all__ = [') or (in_all and line.startswith(' '))
+        if len(line) > 100 and not in_all: long.append(i)
+    return long
+
 def test_library_lines_and_cells_fit():
-    "Lines in ganbook/ fit in 100 columns, and no exported notebook cell is longer than 60 lines."
+    "ganbook/ lines fit 100 columns (bar nbdev's generated __all__); exported cells 60 lines."
     modules = [p for p in sorted((ROOT / 'ganbook').glob('*.py')) if p.name != '_modidx.py']
-    long = [f"{p.name}:{i}" for p in modules
-            for i, line in enumerate(p.read_text().splitlines(), 1) if len(line) > 100]
+    long = [f"{p.name}:{i}" for p in modules for i in _long_lines(p.read_text())]
     assert not long, f"lines over 100 characters: {long[:10]}"
     big = []
     for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):

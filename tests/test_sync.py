@@ -1,6 +1,5 @@
 """The library is exactly what the notebooks export, and the notebooks are clean."""
 import shutil
-import sys
 from pathlib import Path
 from conftest import ROOT, run
 
@@ -9,19 +8,17 @@ def _copy_project(dst: Path):
         if (ROOT / name).exists(): shutil.copy(ROOT / name, dst / name)
     shutil.copytree(ROOT / 'nbs', dst / 'nbs', symlinks=True)
     shutil.copytree(ROOT / 'ganbook', dst / 'ganbook', ignore=shutil.ignore_patterns('__pycache__'))
-    (dst / 'tools').mkdir()
-    shutil.copy(ROOT / 'tools' / 'export.py', dst / 'tools' / 'export.py')
 
 def test_export_leaves_library_unchanged(tmp_path):
     _copy_project(tmp_path)
-    r = run([sys.executable, 'tools/export.py'], cwd=tmp_path)    # nbdev_export, __all__ at 100
+    r = run(['nbdev_export'], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     changed = [p.name for p in sorted((ROOT / 'ganbook').glob('*.py'))
                if p.read_text() != (tmp_path / 'ganbook' / p.name).read_text()]
     new = [p.name for p in (tmp_path / 'ganbook').glob('*.py')
            if not (ROOT / 'ganbook' / p.name).exists()]
     assert not changed and not new, \
-        f"export changes {changed} and adds {new}: run python tools/export.py and commit"
+        f"export changes {changed} and adds {new}: run nbdev_export and commit"
 
 def test_notebooks_are_clean(tmp_path):
     _copy_project(tmp_path)
