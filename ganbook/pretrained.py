@@ -15,7 +15,8 @@ from .train import (
     read_safetensors, weights_dir)
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'available', 'save_weights', 'load', 'record', 'history']
+__all__ = ['WEIGHTS_FORMAT', 'RECORD_FORMAT', 'available', 'save_weights', 'load', 'record', 'history', 'records_dir',
+           'save_record', 'load_record']
 
 # %% ../nbs/09_pretrained.ipynb #00de4ba7
 WEIGHTS_FORMAT = 'ganbook-weights/1'
@@ -95,3 +96,34 @@ def history(name: str) -> list[dict]:
     p = weights_dir() / f'{name}.metrics.jsonl'
     if not p.is_file(): raise CheckpointError(f"no training history shipped for {name!r}")
     return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+
+# %% ../nbs/09_pretrained.ipynb #7503bcae
+RECORD_FORMAT = 'ganbook-record/1'
+
+def records_dir() -> Path:
+    "The folder of the chapters' shipped records: `ganbook/weights/records/`."
+    return weights_dir() / 'records'
+
+def save_record(name: str, data: dict, tensors: dict | None = None, folder=None) -> Path:
+    "Write `NAME.json` (data) and, given tensors, `NAME.safetensors`; returns the JSON path."
+    folder = Path(folder) if folder is not None else records_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if tensors:
+        atomic_save(tensors, folder / f'{name}.safetensors', {'format': RECORD_FORMAT})
+    out = folder / f'{name}.json'
+    out.write_text(json.dumps({'format': RECORD_FORMAT, 'data': data}, indent=1) + '\n')
+    return out
+
+def load_record(name: str, folder=None) -> tuple[dict, dict]:
+    "A chapter record's data and tensors (`{}` if it has none); never unpickles."
+    folder = Path(folder) if folder is not None else records_dir()
+    p = folder / f'{name}.json'
+    if not p.is_file():
+        raise CheckpointError(f"no record {name!r} in {folder.name}/; "
+                              "set RETRAIN = True at the top of the chapter to make it")
+    doc = json.loads(p.read_text())
+    if doc.get('format') != RECORD_FORMAT:
+        raise CheckpointError(f"{p.name} is not a ganbook record (format={doc.get('format')!r})")
+    st = p.with_suffix('.safetensors')
+    tensors = read_safetensors(st)[0] if st.is_file() else {}
+    return doc['data'], tensors

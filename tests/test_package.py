@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run
 
-WEIGHTS = sorted(p.name for p in (ROOT / 'ganbook' / 'weights').iterdir() if p.is_file())
+_W = ROOT / 'ganbook' / 'weights'
+WEIGHTS = sorted(str(p.relative_to(_W)) for p in _W.rglob('*')   # chapter records too
+                 if p.is_file() and '__pycache__' not in p.parts)
 MAX_WHEEL_BYTES = 25 * 1024 * 1024
 NOT_COPIED = ('.git', '__pycache__', 'runs', 'build', 'dist', '*.egg-info', '_proc', '_preview',
               '_docs', '_site', '.pytest_cache', '.venv', '.venv-ci')

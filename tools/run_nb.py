@@ -28,9 +28,9 @@ class Client(NotebookClient):
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
 def weights_digest() -> dict:
-    "SHA-256 of every file in ganbook/weights/."
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(WEIGHTS.iterdir()) if p.is_file()}
+    "SHA-256 of every file under ganbook/weights/ (records included)."
+    return {str(p.relative_to(WEIGHTS)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(WEIGHTS.rglob('*')) if p.is_file() and '__pycache__' not in p.parts}
 
 def execute(p: Path, run_slow: bool, match=None) -> nbformat.NotebookNode:
     "Run notebook `p` top to bottom in a fresh kernel; exit with its first error."
@@ -52,8 +52,8 @@ def run_all(paths):
     print('\n| notebook | Run All (s) |\n|---|---|')
     for name, s in rows: print(f'| {name} | {s:.0f} |')
     print(f'| total | {sum(s for _, s in rows):.0f} |')
-    changed = sorted(k for k in before.keys() | weights_digest().keys()
-                     if before.get(k) != weights_digest().get(k))
+    after = weights_digest()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     if changed: sys.exit(f"ganbook/weights/ changed: {changed}")
     print('ganbook/weights/ unchanged')
 
