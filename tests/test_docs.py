@@ -28,15 +28,6 @@ QUARTO_CELL_OPTIONS = {'echo', 'output', 'eval', 'include', 'warning', 'error', 
 IMAGE_MIMES = ('image/png', 'image/jpeg', 'image/gif', 'image/svg+xml')
 
 @pytest.fixture(scope='module')
-def site(tmp_path_factory):
-    """A processed copy of the project: `nbdev_proc_nbs` has run in it; `site / '_proc'` is what
-    Quarto would render."""
-    project = preview.copy_project(tmp_path_factory.mktemp('docs') / 'project')
-    r = preview.proc_nbs(project)
-    assert r.returncode == 0, f"nbdev_proc_nbs failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
-    return project
-
-@pytest.fixture(scope='module')
 def quarto():
     return yaml.safe_load((ROOT / '_quarto.yml').read_text())
 
@@ -78,6 +69,13 @@ def test_quarto_yml_configures_the_site(quarto):
     items = web['navbar'].get('right', []) + web['navbar'].get('left', [])
     assert any('github.com' in str(i.get('href', '')) for i in items), \
         'a repository link in the navbar'
+    assert web.get('page-navigation') is True, 'previous/next links: website.page-navigation: true'
+    # Quarto renders _proc/ (a copy of nbs/), so "view source" needs the notebooks' folder
+    import configparser
+    ini = configparser.ConfigParser(); ini.read(ROOT / 'settings.ini')
+    if 'source' in web.get('repo-actions', []) or 'edit' in web.get('repo-actions', []):
+        assert web.get('repo-subdir') == ini['DEFAULT']['nbs_path'], \
+            "source/edit links go to <repo>/blob/<branch>/<repo-subdir>/<page>: set repo-subdir"
 
 def test_sidebar_lists_every_chapter_and_only_existing_files():
     entries = preview.sidebar_entries(ROOT / '_quarto.yml')
@@ -155,27 +153,44 @@ def test_pending_chapters_are_still_pending():
     assert not arrived, (f"{arrived} now exist: remove them from PENDING_CHAPTERS in "
                          "tests/test_docs.py and add them to the sidebar")
 
-def test_offline_preview(site, tmp_path):
+def test_offline_preview(site, katex, tmp_path):
+    "tools/preview.py: the course home as index.html, then every chapter, as a small static site."
     entries = preview.sidebar_entries(site / '_quarto.yml')
-    pages = preview.render(site / '_proc', tmp_path / '_preview', entries)
-    index = (tmp_path / '_preview' / 'index.html').read_text()
-    hrefs = re.findall(r'href="([^"]+)"', index)
-    chapters = [Path(e).stem + '.html' for e in entries if e.endswith('.ipynb')]
-    assert hrefs == chapters, f"index.html links {hrefs}, sidebar order is {chapters}"
-    assert sorted(p.name for p in pages) == sorted(chapters)
-    for e in [e for e in entries if e.endswith('.ipynb')]:
-        page = tmp_path / '_preview' / (Path(e).stem + '.html')
-        assert page.is_file(), f"no preview page for {e}"
+    out = tmp_path / '_preview'
+    pages = preview.render(site / '_proc', out, entries, katex)
+    meta = json.loads((out / 'pages.json').read_text())
+    nbs = [e for e in entries if e.endswith('.ipynb')]
+    assert [m['source'] for m in meta] == nbs, f"pages {meta}, sidebar order is {nbs}"
+    assert [p.name for p in pages] == [m['file'] for m in meta]
+    assert meta[0] == {**meta[0], 'source': 'index.ipynb', 'file': 'index.html'}, meta[0]
+    files = [m['file'] for m in meta]
+    # the course home, not a list of links: every heading of index.ipynb is on index.html
+    index = (out / 'index.html').read_text()
+    seen = {}
+    for c in _nb(site / '_proc' / 'index.ipynb')['cells']:
+        if c['cell_type'] != 'markdown': continue
+        for h in re.findall(r'^#{2,4} +(.+?) *$', _src(c), re.M):
+            assert f'id="{preview.pandoc_id(h, seen)}"' in index, f"index.html lacks {h!r}"
+    for e, page in zip(nbs, pages):
         text = page.read_text()
+        side = re.search(r'<nav id="quarto-sidebar".*?</nav>', text, re.S)[0]
+        assert re.findall(r'href="([^"]+)"', side) == files, f"{page.name}: sidebar {side}"
         images = [i for c in _nb(site / '_proc' / e)['cells'] for i in _images(c)]
         flat = text.replace('\n', '')
         missing = [i[:40] for i in images if i.replace('\n', '')[:200] not in flat]
         assert not missing, f"{page.name} lacks {len(missing)} of {len(images)} figures"
-        assert 'MathJax' in text, f"{page.name} has no MathJax script"
+        assert '<style' not in text and 'assets/site.css' in text, f"{page.name}: inlined CSS"
+        assert 'assets/katex/katex.min.js' in text, f"{page.name}: no KaTeX"
+        assert not re.search(r'<script[^>]+src="(https?:)?//', text), f"{page.name}: a CDN script"
+        assert '{target=' not in text, f"{page.name}: literal pandoc attributes"
+        for a in re.findall(r'<a [^>]*>source</a>', text):       # nbdev's API entries
+            assert 'target="_blank" style="float:right' in a, f"{page.name}: {a}"
+        assert not re.search(r'(In|Out)(&nbsp;|\s)*\[\s*\d*\s*\]:', text), f"{page.name}: prompts"
         for link in re.findall(r'href="([\w.-]+\.html)(?:#[^"]*)?"', text):
             pending = link.replace('.html', '.ipynb') in PENDING_CHAPTERS
-            assert (tmp_path / '_preview' / link).exists() or pending, \
+            assert (out / link).exists() or pending, \
                 f"{page.name} links to {link}, which is not in the preview"
+    assert (out / 'assets' / 'katex' / 'katex.min.css').is_file()
 
 def test_exported_api_has_docstrings():
     """Every public function and class in a module's `__all__` (nbdev fills it from `#| export`)

@@ -3,7 +3,9 @@
 
 nbdev's own README generation needs Quarto, which cannot be installed everywhere; this keeps
 README.md and the course home page identical without it. tests/test_project.py
-(test_readme_matches_index) fails when they differ.
+(test_readme_matches_index) fails when they differ. Where Quarto is installed, `nbdev_docs` (and
+`nbdev_prepare`) call `nbdev_readme`, which rewrites README.md with Quarto's own rendering whenever
+README.md is older than nbs/index.ipynb: run this script again afterwards.
 Usage: python tools/make_readme.py [--check]
 """
 import json, re, sys
