@@ -33,9 +33,10 @@ __all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSIO
            'INCEPTION_FILE', 'MNISTClassifier', 'sha256_file', 'save_classifier', 'load_classifier', 'to_uint8',
            'ImagesDataset', 'extract_features', 'predict', 'random_shift', 'classifier_accuracy', 'train_classifier',
            'MNISTFeatureExtractor', 'register_extractor', 'fidelity_cache_dir', 'check_sample_counts',
-           'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance',
-           'MissingWeightsError', 'inception_weights_path', 'fetch_inception_weights', 'derive_seed', 'sample_images',
-           'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'blur', 'add_noise']
+           'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance', 'knn_radii',
+           'in_manifold', 'precision_recall', 'MissingWeightsError', 'inception_weights_path',
+           'fetch_inception_weights', 'derive_seed', 'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy',
+           'real_images', 'evaluate', 'blur', 'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
@@ -82,6 +83,7 @@ class MNISTClassifier(nn.Module):
         return model
 
 # %% ../nbs/06_evaluation.ipynb #24f12974
+#| code-fold: true
 CLASSIFIER_WEIGHTS = weights_dir() / 'mnist-classifier.safetensors'
 
 def sha256_file(path) -> str:
@@ -117,6 +119,7 @@ def load_classifier(path=None) -> MNISTClassifier:
     return _CLASSIFIERS[key]
 
 # %% ../nbs/06_evaluation.ipynb #b8fb2626
+#| code-fold: true
 LUMA_601 = (299, 587, 114)   # ITU-R BT.601 luma weights (per mille) of R, G, B
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
@@ -250,6 +253,7 @@ def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_
                                    batch_size=batch_size, max_lr=max_lr, max_shift=max_shift)
 
 # %% ../nbs/06_evaluation.ipynb #e1a37857
+#| code-fold: true
 EXTRACTOR_NAME = 'ganbook-mnist'
 EXTRACTOR_VERSION = 1   # bump when forward() changes what it returns for the same weights
 
@@ -304,6 +308,7 @@ def register_extractor(name: str = EXTRACTOR_NAME, cls=MNISTFeatureExtractor):
 register_extractor()
 
 # %% ../nbs/06_evaluation.ipynb #7e75b3a8
+#| code-fold: true
 _MANAGED = {'input1': 'input1', 'input2': 'input2', 'cuda': 'device', 'isc': 'isc', 'fid': 'fid',
             'kid': 'kid', 'prc': 'prc', 'ppl': None, 'feature_extractor': 'extractor',
             'feature_extractor_weights_path': 'weights', 'rng_seed': 'seed', 'verbose': None,
@@ -354,6 +359,7 @@ def check_sample_counts(n1: int, n2: int | None = None, *, isc=True, fid=True, k
                              f"more than {prc_neighborhood} samples per input, got {n} {what}")
 
 # %% ../nbs/06_evaluation.ipynb #6b2d9f31
+#| code-fold: true
 def _check_options(options: dict, defaults: dict):
     "Reject options that `fidelity_metrics` sets itself, and unknown ones with a suggestion."
     for k in options:
@@ -388,6 +394,7 @@ def _count(x, num_samples: int | None) -> int | None:
     return num_samples if isinstance(x, GenerativeModelBase) else len(x)
 
 # %% ../nbs/06_evaluation.ipynb #c4c1e0a2
+#| code-fold: true
 CACHE_FORMAT = 1   # bump when the layout of a cache file changes
 
 def _cache_file(name: str, key: str) -> Path:
@@ -435,6 +442,7 @@ def _write_features(path: Path, key: str, fd: dict):
         tmp.unlink(missing_ok=True)
 
 # %% ../nbs/06_evaluation.ipynb #c4c1e0a3
+#| code-fold: true
 def _check_extractor(name: str):
     "Refuse extractors that are not registered, or whose weights torch-fidelity would unpickle."
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
@@ -491,6 +499,7 @@ def _metrics_from_features(fd1: dict, fd2: dict | None, layers: dict, kw: dict) 
     return out
 
 # %% ../nbs/06_evaluation.ipynb #56b7224e
+#| code-fold: true
 def _cache_setup(fe, weights, batch_size: int, dev: torch.device, options: dict) -> dict:
     "What besides the images determines features: extractor, weights, layers, settings, versions."
     import torch_fidelity
@@ -585,7 +594,23 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(r1 @ s2 @ r1), 0, None)).sum()
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * cross)
 
+# %% ../nbs/06_evaluation.ipynb #87b95244
+def knn_radii(x: torch.Tensor, k: int = 3) -> torch.Tensor:
+    "Distance from each row of `x` `[N, D]` to its `k`-th nearest other row: the ball radii."
+    return torch.cdist(x, x).kthvalue(k + 1, dim=1).values   # the nearest row is the row itself
+
+def in_manifold(points: torch.Tensor, centres: torch.Tensor, k: int = 3) -> torch.Tensor:
+    "Which `points` lie in the union of the k-NN balls around `centres` (a bool per point)."
+    return (torch.cdist(points, centres) <= knn_radii(centres, k)).any(dim=1)
+
+def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tuple[float, float]:
+    "k-NN precision (fakes inside the real manifold) and recall (reals inside the fake one)."
+    precision = in_manifold(fake, real, k).float().mean()
+    recall = in_manifold(real, fake, k).float().mean()
+    return float(precision), float(recall)
+
 # %% ../nbs/06_evaluation.ipynb #f8bc23dd
+#| code-fold: true
 INCEPTION_URL = ('https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/'
                  'weights-inception-2015-12-05-6726825d.pth')
 INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]
@@ -634,6 +659,7 @@ def inception_weights_path(weights=None) -> Path:
     return path
 
 # %% ../nbs/06_evaluation.ipynb #8e4f1c53
+#| code-fold: true
 def fetch_inception_weights(dest=None, url: str = INCEPTION_URL, timeout: float = 30) -> Path:
     "Download the Inception-v3 weights (needs network) to `dest` (default: torch's hub), checked."
     dest = Path(dest or _hub_inception_path())
@@ -658,6 +684,7 @@ def fetch_inception_weights(dest=None, url: str = INCEPTION_URL, timeout: float 
     return dest
 
 # %% ../nbs/06_evaluation.ipynb #d0c1333a
+#| code-fold: true
 def derive_seed(seed: int, *keys: int) -> int:
     "A 31-bit seed derived from `seed` and `keys` (chunks, classes, codes), without collisions."
     return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0] & 0x7FFFFFFF)
@@ -730,6 +757,7 @@ def code_accuracy(generator, n_per_code: int = 1000, seed: int = 0, classifier=N
     return CodeMatch(accuracy, mapping[:n_codes], confusion)
 
 # %% ../nbs/06_evaluation.ipynb #a1488414
+#| code-fold: true
 def real_images(split: str = 'test', n: int = 10000, seed: int = 0) -> torch.Tensor:
     "A seeded subset of `n` MNIST digits of `split` ('train' or 'test'), uint8 `[n,1,28,28]`."
     if split not in ('train', 'test'):

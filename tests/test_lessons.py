@@ -45,7 +45,7 @@ def test_chapter_starts_with_the_retrain_switch(nb):
     early = [s for t, s, _ in cs[:12] if t == 'code']
     switch = [s for s in early if re.search(r'^RETRAIN = False\b', s, re.M)]
     assert len(switch) == 1 and re.search(r'^SHIP = False\b', switch[0], re.M), nb
-    code = ''.join(s for t, s, _ in cs if t == 'code')
+    code = '\n'.join(s for t, s, _ in cs if t == 'code')
     assert len(re.findall(r'^\s*(RETRAIN|SHIP) = ', code, re.M)) == 2, 'one switch per chapter'
     md = ' '.join(s for t, s, _ in cs[:12] if t == 'markdown')
     assert 'Run All' in md and 'RETRAIN = True' in md, 'the switch is explained near the top'
@@ -70,3 +70,13 @@ def test_no_backend_switch_and_no_history_in_prose(nb):
     for t, s, _ in cells(nb):
         if t == 'code': assert not re.search(r'\b(matplotlib|mpl)\.use\(', s), nb
         if t == 'markdown': assert not HISTORY.search(s), f'{nb}: {HISTORY.search(s).group(0)}'
+
+@pytest.mark.parametrize('nb', ALL)
+def test_folded_cells_are_collapsed_in_jupyterlab(nb):
+    "A cell the site folds (`#| code-fold: true`) is collapsed in JupyterLab too, and only those."
+    cs = json.loads((NBS / nb).read_text())['cells']
+    for c in cs:
+        src = ''.join(c['source']).split('\n')[:3]
+        folded = c['cell_type'] == 'code' and '#| code-fold: true' in src
+        hidden = c.get('metadata', {}).get('jupyter', {}).get('source_hidden', False)
+        assert folded == hidden, f"{nb}: {src[:2]} (run tools/fold_cells.py)"
