@@ -80,6 +80,7 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, std: float,
 RING_SETTINGS = {
     'saturating': dict(loss='minimax', n_critic=5, ema=0.0),
     'collapse': dict(loss='nonsaturating', n_critic=5, ema=0.0),
+    'no_ema': dict(loss='nonsaturating', n_critic=1, ema=0.0),
     'good': dict(loss='nonsaturating', n_critic=1, ema=0.99),
 }
 
