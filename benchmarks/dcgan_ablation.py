@@ -17,7 +17,8 @@ import torch
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--width', type=int, default=64)
-    ap.add_argument('--d-hidden', type=int, default=None, help="0: the seed article's D head")
+    ap.add_argument('--d-hidden', type=int, default=None,
+                    help="0: the plain head (one 7x7 convolution to the logit)")
     ap.add_argument('--batch-size', type=int, default=64)
     ap.add_argument('--lr-g', type=float, default=1e-3)
     ap.add_argument('--lr-d', type=float, default=2e-4)

@@ -4,8 +4,9 @@
 Both train a DCGAN on MNIST on this machine's CPU for --budget seconds (default 300), then are
 evaluated on 10,000 samples with chapter 5's metrics (ganbook-mnist extractor, seed 0) against the
 10,000 test digits; the floor is 10,000 real training digits against the same reference.
-- recipe: the seed article's DCGAN corrected to 28x28, torchvision DataLoader with per-sample
-  ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5): ganbook.bench.TutorialLoop;
+- recipe: a widely copied tutorial's DCGAN corrected to 28x28, torchvision DataLoader with
+  per-sample ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5):
+  ganbook.bench.TutorialLoop;
 - ganbook: chapter 2's defaults, i.e. `ganbook train dcgan`
   (`ganbook.dcgan.train(default_config())`: width 32, a D that mirrors G, Adam 1e-3 for G and 2e-4
   for D, in-memory batches, EMA of G), stopped by the clock.

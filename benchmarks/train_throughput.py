@@ -4,10 +4,10 @@
 The common recipe (as in many tutorials): torchvision MNIST + DataLoader with per-sample
 ToTensor()/Normalize(), a discriminator ending in Sigmoid with BCELoss, default memory format.
 ganbook: the in-memory BatchIterator, logits with softplus losses (BCE with logits), D frozen
-during G's backward pass, and the engine's Trainer. Both use the same DCGAN (seed article's
-architecture corrected to 28x28: G 100→256→128→1, D 1→64→128→1), batch size, Adam settings and
-thread count. The two loops live in ganbook.bench (`ganbook bench` prints the same ratio);
-this script adds the FLOP bound and a profiler view. Prints one JSON line.
+during G's backward pass, and the engine's Trainer. Both use the same DCGAN (a widely copied
+tutorial's architecture corrected to 28x28: G 100→256→128→1, D 1→64→128→1), batch size, Adam
+settings and thread count. The two loops live in ganbook.bench (`ganbook bench` prints the same
+ratio); this script adds the FLOP bound and a profiler view. Prints one JSON line.
 Usage: python benchmarks/train_throughput.py [--steps 150] [--profile]. Run it on a quiet machine:
 other processes on the same cores distort both numbers.
 """
