@@ -5,6 +5,7 @@
 # %% ../nbs/07_distill.ipynb #d3fe8549
 from __future__ import annotations
 
+import contextlib
 import copy
 import statistics
 import tempfile
@@ -56,7 +57,7 @@ def teacher_bank(teacher: nn.Module, n: int, seed: int = 0, classifier: nn.Modul
 # %% ../nbs/07_distill.ipynb #06924978
 def distill_loss(student_x: torch.Tensor, teacher_x: torch.Tensor, classifier=None, teacher_f=None,
                  feature_weight: float = 0.0):
-    "Pixel L1 to the teacher plus `feature_weight` × classifier-feature MSE; returns (loss, parts)."
+    "Pixel L1 to the teacher + `feature_weight` × classifier-feature MSE; returns (loss, parts)."
     pixel = (student_x - teacher_x).abs().mean()
     parts = {'pixel': pixel.detach()}
     loss = pixel
@@ -135,22 +136,32 @@ def prune_generator(G: nn.Module, c1: int, c2: int) -> Generator:
     return P.eval()
 
 # %% ../nbs/07_distill.ipynb #1535a72e
+@contextlib.contextmanager
+def _quiet_legacy_export():
+    "Silence the deprecation notices of TorchScript and of the TorchScript-based ONNX exporter."
+    # Both formats are deprecated in favour of torch.export, but both still load without Python
+    # (libtorch, ONNX Runtime), which is why a generator is exported to them here. The tracer's
+    # warning is about G's check of z's shape, which becomes a constant: every z has nz columns.
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', r'`torch\.jit\.\w+` is deprecated', FutureWarning)
+        warnings.filterwarnings('ignore', 'You are using the legacy TorchS', DeprecationWarning)
+        warnings.filterwarnings('ignore', 'The feature will be removed', DeprecationWarning)
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        yield
+
 def export_torchscript(G: nn.Module, path, batch: int = 2) -> Path:
     "Trace G (eval mode) on a batch of noise and save it as TorchScript; the batch size stays free."
     G = copy.deepcopy(G).cpu().eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', torch.jit.TracerWarning)   # the shape check: a constant
-        warnings.simplefilter('ignore', FutureWarning)             # torch.jit's deprecation notice
+    with _quiet_legacy_export():
         ts = torch.jit.trace(G, G.latent(batch)['z'])
-    ts.save(str(path))
+        ts.save(str(path))
     return Path(path)
 
 def export_onnx(G: nn.Module, path, opset: int = 17) -> Path:
     "Export G (eval mode) to ONNX with a dynamic batch axis (input `z`, output `x`); needs `onnx`."
     import onnx                                             # fails clearly when onnx is missing
     G = copy.deepcopy(G).cpu().eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')             # legacy exporter deprecation + tracer warnings
+    with _quiet_legacy_export():
         torch.onnx.export(G, (G.latent(2)['z'],), str(path), dynamo=False,
                           input_names=['z'], output_names=['x'],
                           dynamic_axes={'z': {0: 'n'}, 'x': {0: 'n'}}, opset_version=opset)
@@ -165,8 +176,7 @@ def export_parity(G: nn.Module, torchscript_path=None, onnx_path=None, n: int = 
     z = G.latent(n, generator=torch.Generator().manual_seed(seed))['z']
     ref, out = G(z), {}
     if torchscript_path is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', FutureWarning)     # torch.jit's deprecation notice
+        with _quiet_legacy_export():
             ts = torch.jit.load(str(torchscript_path))
         out['torchscript'] = float((ts(z) - ref).abs().max())
     if onnx_path is not None:
