@@ -1,0 +1,61 @@
+"""Every doc link and every source link of the docs resolves (issue 17).
+
+The notebooks are processed by nbdev (the session `site` fixture) and rendered by the offline
+preview; then each link to a page of the site must name an anchor that exists on that page, and
+each API entry's source link (`.../blob/<branch>/ganbook/MOD.py#LN`) must name an existing file
+and a line N where the documented name is defined.
+"""
+import html, re, sys
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / 'tools'))
+import preview
+
+SOURCE = re.compile(r'<a href="https://github\.com/[\w.-]+/[\w.-]+/blob/[\w.-]+/'
+                    r'(ganbook/[\w/]+\.py)(?:#L(\w+))?"[^>]*>source</a>\s*(?:</p>)?\s*'
+                    r'<h\d[^>]*>(.*?)<a class="anchorjs', re.S)
+
+@pytest.fixture(scope='module')
+def pages(site, katex, tmp_path_factory):
+    out = tmp_path_factory.mktemp('doclinks') / '_preview'
+    paths = preview.render(site / '_proc', out, preview.sidebar_entries(site / '_quarto.yml'),
+                           katex)
+    return {p.name: p.read_text(encoding='utf-8') for p in paths}
+
+def _ids(text): return set(re.findall(r'\bid="([^"]+)"', text))
+
+def test_every_site_link_names_an_existing_anchor(pages):
+    ids = {name: _ids(text) for name, text in pages.items()}
+    bad, n = [], 0
+    for name, text in pages.items():
+        for page, anchor in re.findall(r'href="([\w.-]+\.html)#([^"]+)"', text):
+            n += 1
+            if page in ids and html.unescape(anchor) not in ids[page]:
+                bad.append(f'{name}: {page}#{anchor}')
+        for anchor in re.findall(r'href="#([^"]+)"', text):
+            n += 1
+            if html.unescape(anchor) not in ids[name]: bad.append(f'{name}: #{anchor}')
+        for url in re.findall(r'href="(https://ganbook\.github\.io/[^"]*)"', text):
+            bad.append(f'{name}: {url} (not a page of the site)')
+    assert n > 100, f"only {n} in-site links: is the preview linking at all?"
+    assert not bad, f"{len(bad)} of {n} links name no anchor:\n" + '\n'.join(bad)
+
+def test_every_source_link_names_the_defining_line(pages):
+    bad, n = [], 0
+    for name, text in pages.items():
+        for path, line, title in SOURCE.findall(text):
+            n += 1
+            sym = re.sub(r'<[^>]+>', '', html.unescape(title)).strip().split('.')[-1]
+            f = ROOT / path
+            if not f.is_file(): bad.append(f'{name}: {title}: no file {path}'); continue
+            lines = f.read_text().splitlines()
+            if not line.isdigit() or not 0 < int(line) <= len(lines):
+                bad.append(f'{name}: {title}: {path}#L{line}'); continue
+            if not re.match(rf'\s*(async\s+def|def|class)\s+{re.escape(sym)}\b',
+                            lines[int(line) - 1]):
+                bad.append(f'{name}: {title}: {path}#L{line} is {lines[int(line) - 1]!r}')
+    sources = sum(text.count('>source</a>') for text in pages.values())
+    assert n == sources, f"{sources - n} source links not followed by an API entry's heading"
+    assert n > 100, f"only {n} source links"
+    assert not bad, f"{len(bad)} of {n} source links are wrong:\n" + '\n'.join(bad)
