@@ -93,10 +93,11 @@ def sha256_file(path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
-def save_classifier(model: MNISTClassifier, record: dict, path=CLASSIFIER_WEIGHTS) -> Path:
+def save_classifier(model: MNISTClassifier, record: dict, path=None) -> Path:
     "Write `model`'s weights as safetensors and `record` (plus their SHA-256) as JSON beside them."
     from safetensors.torch import save_file
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path or CLASSIFIER_WEIGHTS)     # None: the shipped file
+    path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(path))
     record = dict(record, weights=path.name, sha256=sha256_file(path))
     path.with_suffix('.json').write_text(json.dumps(record, indent=2) + '\n')
