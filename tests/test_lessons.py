@@ -56,9 +56,17 @@ def test_chapter_ends_with_summary_and_exercises(nb):
              if line.startswith('## ')]
     assert any('Summary' in h for h in heads) and any('Exercises' in h for h in heads), heads
 
-BUILD_PATHS = re.compile(r'(/work/|/root/|/home/\w|/usr/(lib|local)|site-packages|/tmp/tmp)')
+# any absolute path of the build machine: its work tree, home, interpreter or temporary folders
+BUILD_PATHS = re.compile(r'(/work/|/root/|/home/\w|/usr/(lib|local)|site-packages|/tmp/|/var/folders/)')
 HISTORY = re.compile(r'(previous weights|earlier version|first versions? of this|stopped to free|'
                      r'was available when|GPU was free|this session)', re.I)
+
+def test_build_path_pattern_catches_worktrees_and_temp_folders():
+    for path in ['/tmp/wt17/nbs/03_dcgan.ipynb', '/tmp/tmpab12/x.png', '/work/main/ganbook',
+                 '/root/.cache/ganbook', '/usr/local/lib/python3.11/site-packages/torch']:
+        assert BUILD_PATHS.search(f"File '{path}', line 3"), path
+    for text in ['ganbook/weights/dcgan-mnist.safetensors', 'runs/dcgan', 'FID 0.46 / 2']:
+        assert not BUILD_PATHS.search(text), text
 
 @pytest.mark.parametrize('nb', ALL)
 def test_stored_outputs_show_no_build_machine_paths(nb):
