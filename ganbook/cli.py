@@ -48,7 +48,8 @@ def user_errors(*kinds):
     try: yield
     except kinds or (ValueError,) as e: raise CLIError(str(e)) from None
 
-WRITE_ERRORS = (OSError, SafetensorError)   # a full disk, a read-only folder, a file in the way
+# what a failed write raises: a full disk, a read-only folder, a file in the way
+WRITE_ERRORS = (OSError, SafetensorError)
 
 @contextlib.contextmanager
 def disk_errors(what):
@@ -179,6 +180,7 @@ def _changeable(a) -> dict:
     return _given(epochs=a.epochs, max_steps=a.max_steps, lr_g=a.lr, lr_d=a.lr_d, ema=a.ema,
                   checkpoint_every=a.checkpoint_every)
 
+# TrainConfig field -> the `ganbook train` option that sets it
 CONFIG_OPTIONS = {'epochs': 'epochs', 'max_steps': 'max_steps', 'time_limit': 'time_limit',
                   'batch_size': 'batch_size', 'lr_g': 'lr', 'lr_d': 'lr_d', 'ema': 'ema',
                   'seed': 'seed', 'checkpoint_every': 'checkpoint_every'}
@@ -248,6 +250,7 @@ def resumed_run(a, entry, out: Path) -> tuple:
     return config, lambda: gan
 
 # %% ../nbs/10_cli.ipynb #c10a0031
+# the files `ganbook train` writes into a run folder (besides its sample grids)
 RUN_FILES = ('checkpoint.safetensors', 'metrics.jsonl', 'run.json', 'config.json')
 
 def holds_run(out: Path) -> bool:

@@ -20,6 +20,7 @@ __all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir',
            'show_grid', 'save_grid']
 
 # %% ../nbs/00_data.ipynb #299d42c8
+# the four gzipped IDX files of MNIST, as torchvision names them in MNIST/raw/
 MNIST_FILES = ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
                't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz')
 

@@ -255,6 +255,7 @@ def train_classifier(epochs: int = 6, seed: int = 0, batch_size: int = 128, max_
 
 # %% ../nbs/06_evaluation.ipynb #e1a37857
 #| code-fold: true
+# torch-fidelity's name for the MNIST-classifier feature extractor
 EXTRACTOR_NAME = 'ganbook-mnist'
 EXTRACTOR_VERSION = 1   # bump when forward() changes what it returns for the same weights
 
@@ -612,8 +613,10 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
 
 # %% ../nbs/06_evaluation.ipynb #f8bc23dd
 #| code-fold: true
+# where torch-fidelity publishes its Inception-v3 weights (fetched only on request)
 INCEPTION_URL = ('https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/'
                  'weights-inception-2015-12-05-6726825d.pth')
+# the file name of those weights, as torch's hub cache stores it
 INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]
 
 class MissingWeightsError(FileNotFoundError):

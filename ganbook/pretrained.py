@@ -19,6 +19,7 @@ __all__ = ['WEIGHTS_FORMAT', 'RECORD_FORMAT', 'available', 'save_weights', 'load
            'save_record', 'load_record']
 
 # %% ../nbs/09_pretrained.ipynb #00de4ba7
+# the format field of a shipped generator's safetensors metadata
 WEIGHTS_FORMAT = 'ganbook-weights/1'
 
 def available() -> list[str]:
@@ -98,6 +99,7 @@ def history(name: str) -> list[dict]:
     return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
 # %% ../nbs/09_pretrained.ipynb #7503bcae
+# the format field of a chapter record (JSON, plus its tensors' safetensors)
 RECORD_FORMAT = 'ganbook-record/1'
 
 def records_dir() -> Path:

@@ -42,14 +42,98 @@ def source_link(sym, fn: str) -> str | None:
     line = _get_exps(py).get(qual)
     return f'{gh}#L{line}' if line else gh
 
+# %% ../nbs/12_docs.ipynb #bbf852db
+import ast, functools, importlib, pkgutil, tokenize
+from pathlib import Path
+from typing import NamedTuple
+
+class Constant(NamedTuple):
+    "Where a module-level constant is assigned: its code, the comment that explains it, a link."
+    module: str
+    line: int
+    code: str
+    comment: str
+    link: str
+
+def is_constant(sym) -> bool:
+    "True for data (numbers, strings, tuples, dicts...), False for functions, classes, modules."
+    kinds = (inspect.isroutine, inspect.isclass, inspect.ismodule, inspect.isdatadescriptor)
+    return not any(k(sym) for k in kinds) and not isinstance(sym, functools.partial)
+
+@functools.lru_cache(None)
+def _assignments(py: str) -> dict:
+    "Top-level name -> (first line, last line, code) of each assignment in the file `py`."
+    text = Path(py).read_text(encoding='utf-8')
+    out = {}
+    for node in ast.parse(text).body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Name):
+                out[t.id] = (node.lineno, node.end_lineno, ast.get_source_segment(text, node))
+    return out
+
+@functools.lru_cache(None)
+def _comments(py: str) -> dict:
+    "Line number -> text of the comment on that line of the file `py`."
+    with open(py, encoding='utf-8') as f:
+        toks = tokenize.generate_tokens(f.readline)
+        return {t.start[0]: t.string.lstrip('#').strip() for t in toks
+                if t.type == tokenize.COMMENT}
+
+def _comment(py: str, first: int, last: int) -> str:
+    "The comment beside an assignment's first line, else the comment lines right above it."
+    notes = _comments(py)
+    if first in notes: return notes[first]
+    above, i = [], first - 1
+    while i in notes and not notes[i].startswith(('%%', '|')):   # not nbdev's own
+        above.insert(0, notes[i])
+        i -= 1
+    return ' '.join(above)
+
+def _code(name: str, sym, code: str) -> str:
+    "The assignment as written, without comments; a summary line if it is long."
+    lines = [ln.split('  #')[0].rstrip() for ln in code.splitlines()]
+    if len(lines) <= 6: return '\n'.join(lines)
+    return f'{name}: {type(sym).__name__}   # {len(sym)} entries; see the source'
+
+def find_constant(name: str, sym) -> Constant | None:
+    "Where ganbook assigns the constant `name` (whose value is `sym`) at module level, if it does."
+    import ganbook
+    syms = NbdevLookup().entries.get('ganbook', {}).get('syms', {})
+    for info in pkgutil.iter_modules(ganbook.__path__):
+        mod = importlib.import_module(f'ganbook.{info.name}')
+        if getattr(mod, name, None) is not sym or not mod.__file__: continue
+        found = _assignments(mod.__file__).get(name)
+        if found is None: continue
+        first, last, code = found
+        gh = next(iter(syms.get(mod.__name__, {}).values()), (None, None, None))[2]
+        link = f'{gh}#L{first}' if gh else None
+        return Constant(mod.__name__, first, _code(name, sym, code),
+                        _comment(mod.__file__, first, last), link)
+    return None
+
 # %% ../nbs/12_docs.ipynb #2dbc0acd
 class Renderer(BasicMarkdownRenderer):
-    "nbdev's `show_doc` markdown, with `source_link` as the source link."
+    "nbdev's `show_doc` markdown, with `source_link` as the source link; constants too."
+    def _constant(self):
+        "The `Constant` this entry documents, or None for functions, classes and methods."
+        if not self.name or not is_constant(self.sym): return None
+        return find_constant(self.name, self.sym)
     def _repr_markdown_(self):
-        doc, src = '---\n\n', source_link(self.sym, self.fn)
+        const = self._constant()
+        src = const.link if const else source_link(self.sym, self.fn)
+        doc = '---\n\n'
         if src: doc += _ext_link(src, 'source', 'style="float:right; font-size:smaller"') + '\n\n'
         doc += f"{'#' * self.title_level} {self.nm}\n\n"
-        return doc + MarkdownRenderer._repr_markdown_(self)
+        if const is None: return doc + MarkdownRenderer._repr_markdown_(self)
+        doc += f'```python\n{const.code}\n```'
+        return doc + (f'\n\n*{const.comment}*' if const.comment else '')
+    def __repr__(self):
+        const = self._constant()
+        if const is None: return MarkdownRenderer.__repr__(self)
+        return const.code + (f'  # {const.comment}' if const.comment else '')
+    __str__ = __repr__
 
 class chapter_links(Processor):
     """Runs after nbdev's `add_links`, which links a backticked name defined by several modules

@@ -81,6 +81,7 @@ class GANLoss:
 def _bce_d(r, f):
     return F.softplus(-r).mean() + F.softplus(f).mean()
 
+# the GAN losses by name: D's loss on (real, fake) scores and G's on fake scores
 LOSSES = {
     'minimax': GANLoss('minimax', _bce_d, lambda f: -F.softplus(f).mean()),
     'nonsaturating': GANLoss('nonsaturating', _bce_d, lambda f: F.softplus(-f).mean()),
@@ -140,8 +141,10 @@ class Sampler:
 class CheckpointError(ValueError):
     "A file is missing, is not a ganbook checkpoint, or does not match the model."
 
+# architecture name -> class, filled by register_model; checkpoints name their class
 MODELS: dict = {}
-MAX_PARAMETERS = 200_000_000    # the course's largest model has under 5 million
+# build_model refuses a checkpoint's config above this (the largest model has < 5 M)
+MAX_PARAMETERS = 200_000_000
 
 def register(name: str):
     "Class decorator: make a model constructible from a checkpoint's JSON by `name`."
@@ -296,6 +299,7 @@ def from_dict(cls: TrainConfig, d: dict):
     return cls(**d)
 
 # %% ../nbs/01_train.ipynb #265328e4
+# the format field of every training checkpoint's metadata
 FORMAT = 'ganbook-checkpoint/1'
 
 def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict) -> dict:
@@ -357,6 +361,7 @@ def _split(tensors: dict, prefix: str) -> dict:
     return {k[n:]: v for k, v in tensors.items() if k.startswith(prefix + '.')}
 
 # %% ../nbs/01_train.ipynb #4d7d0bfc
+# the chapters' modules: importing them registers their models and trainables
 CHAPTER_MODULES = ('ganbook.vanilla', 'ganbook.dcgan', 'ganbook.cgan', 'ganbook.infogan',
                    'ganbook.distill')
 
@@ -368,6 +373,7 @@ class Trainable:
     default_config: callable  # (**overrides) -> TrainConfig
     labels: bool = False      # trains on (image, label) pairs
 
+# model name -> (GAN, default_config) for `ganbook train`, filled by register_trainable
 TRAINABLE: dict = {}
 
 def register_trainable(name: str, gan: type, default_config, labels: bool = False) -> Trainable:

@@ -77,6 +77,7 @@ def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, std: float,
             'high_quality': float(hq.float().mean()), 'per_mode': counts.tolist()}
 
 # %% ../nbs/02_vanilla_gan.ipynb #ece77598
+# the ring chapter's four runs: loss, D steps per G step and EMA of each
 RING_SETTINGS = {
     'saturating': dict(loss='minimax', n_critic=5, ema=0.0),
     'collapse': dict(loss='nonsaturating', n_critic=5, ema=0.0),

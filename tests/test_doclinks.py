@@ -52,10 +52,30 @@ def test_every_source_link_names_the_defining_line(pages):
             lines = f.read_text().splitlines()
             if not line.isdigit() or not 0 < int(line) <= len(lines):
                 bad.append(f'{name}: {title}: {path}#L{line}'); continue
-            if not re.match(rf'\s*(async\s+def|def|class)\s+{re.escape(sym)}\b',
-                            lines[int(line) - 1]):
+            defines = rf'\s*(async\s+def|def|class)\s+{re.escape(sym)}\b|{re.escape(sym)}\s*[:=]'
+            if not re.match(defines, lines[int(line) - 1]):
                 bad.append(f'{name}: {title}: {path}#L{line} is {lines[int(line) - 1]!r}')
     sources = sum(text.count('>source</a>') for text in pages.values())
     assert n == sources, f"{sources - n} source links not followed by an API entry's heading"
     assert n > 100, f"only {n} source links"
     assert not bad, f"{len(bad)} of {n} source links are wrong:\n" + '\n'.join(bad)
+
+SHOW_DOC = re.compile(r"^show_doc\(([\w.]+)(?:, name='[\w.]+')?\)\s*$", re.M)
+
+def test_every_api_entry_shows_its_name_and_links_its_source():
+    "In the stored outputs (what the site shows): constants too, not `### 12345` and int's doc."
+    import json
+    bad, n = [], 0
+    for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        for c in json.loads(nb.read_text())['cells']:
+            m = SHOW_DOC.search(''.join(c['source'])) if c['cell_type'] == 'code' else None
+            if not m: continue
+            n += 1
+            md = ''.join(''.join(o.get('data', {}).get('text/markdown', []))
+                         for o in c.get('outputs', []))
+            name = m[1].split('.')[-1]
+            if not re.search(rf'^#+ \S*{re.escape(name)}\s*$', md, re.M):
+                bad.append(f'{nb.name}: {m[1]}: no heading naming it')
+            if '/blob/main/ganbook/' not in md: bad.append(f'{nb.name}: {m[1]}: no source link')
+    assert n > 300, n
+    assert not bad, f"{len(bad)} of {n} entries:\n" + '\n'.join(bad)

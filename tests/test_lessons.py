@@ -57,7 +57,8 @@ def test_chapter_ends_with_summary_and_exercises(nb):
     assert any('Summary' in h for h in heads) and any('Exercises' in h for h in heads), heads
 
 # any absolute path of the build machine: its work tree, home, interpreter or temporary folders
-BUILD_PATHS = re.compile(r'(/work/|/root/|/home/\w|/usr/(lib|local)|site-packages|/tmp/|/var/folders/)')
+BUILD_PATHS = re.compile(r'(/work/|/root/|/home/\w|/usr/(lib|local)|site-packages|/tmp/|'
+                         r'/var/folders/)')
 HISTORY = re.compile(r'(previous weights|earlier version|first versions? of this|stopped to free|'
                      r'was available when|GPU was free|this session)', re.I)
 

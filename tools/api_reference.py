@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAD = '## API reference'
 INTRO = (HEAD + '\n\nEvery public name of `ganbook.{mod}` that the lesson above does not already '
          'show, with its signature, docstring and a link to its source.')
-SHOW = re.compile(r'^show_doc\((\S+?)\)\s*$', re.M)
+SHOW = re.compile(r"^show_doc\(([\w.]+)(?:, name='[\w.]+')?\)\s*$", re.M)
+IMPORT = '#| hide\nfrom nbdev.showdoc import show_doc'   # the section runs on its own too
 
 def module_of(nb) -> str | None:
     for c in nb.cells:
@@ -38,6 +39,13 @@ def public_names(mod: str) -> list[str]:
             names.append(k)
     return names
 
+def show_call(mod: str, name: str) -> str:
+    "`show_doc(name)`; for a constant, `show_doc(name, name='name')`, which shows its assignment."
+    from ganbook.showdoc import is_constant
+    obj = importlib.import_module(f'ganbook.{mod}')
+    for part in name.split('.'): obj = getattr(obj, part)
+    return f"show_doc({name}, name='{name}')" if is_constant(obj) else f'show_doc({name})'
+
 def update(p: Path) -> int:
     nb = nbformat.read(p, as_version=4)
     mod = module_of(nb)
@@ -49,7 +57,9 @@ def update(p: Path) -> int:
     todo = [n for n in public_names(mod) if n not in shown]
     if todo:
         nb.cells.append(nbformat.v4.new_markdown_cell(INTRO.format(mod=mod)))
-        nb.cells += [nbformat.v4.new_code_cell(f'#| echo: false\nshow_doc({n})') for n in todo]
+        nb.cells.append(nbformat.v4.new_code_cell(IMPORT))
+        nb.cells += [nbformat.v4.new_code_cell(f'#| echo: false\n{show_call(mod, n)}')
+                     for n in todo]
     run = nbformat.v4.new_notebook(metadata=nb.metadata)
     cells = [c for c in nb.cells if c.cell_type == 'code' and SHOW.search(c.source)]
     run.cells = [nbformat.v4.new_code_cell(f'from ganbook.{mod} import *\n'
