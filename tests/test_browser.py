@@ -46,6 +46,9 @@ PROBE = r"""(() => {
     prev: (document.querySelector('.page-navigation a[rel=prev]') || {}).href || null,
     next: (document.querySelector('.page-navigation a[rel=next]') || {}).href || null,
     home: !!document.querySelector('.navbar a[href="index.html"]'),
+    download: [...document.querySelectorAll('main a.notebook-download')]
+      .map(a => [a.getAttribute('href'), a.getAttribute('download'),
+                 a.getBoundingClientRect().top - main.getBoundingClientRect().top]),
     scrollHeight: document.documentElement.scrollHeight,
   };
 })()"""
@@ -230,3 +233,18 @@ def test_api_anchors_exist(visited, preview_site, browser):
     found = browser.evaluate("(() => { const h = document.getElementById('batchiterator');"
                              " return h ? h.tagName + ' ' + h.textContent : null })()")
     assert found and found.startswith('H3') and 'BatchIterator' in found, found
+
+def test_every_chapter_page_offers_its_notebook(visited, preview_site):
+    "One 'download this notebook' link near the top of each page but the home page, to a copy."
+    out, pages = preview_site
+    for p in pages:
+        links, shot = visited[p['file']][0]['download'], visited[p['file']][2]
+        if p['source'] == 'index.ipynb':
+            assert links == [], f"the home page links a notebook: {links}"
+            continue
+        assert len(links) == 1, f"{p['file']}: {len(links)} download links ({shot})"
+        href, name, top = links[0]
+        assert (href, name) == (f"notebooks/{p['source']}", p['source']), (p['file'], links)
+        assert top < 300, f"{p['file']}: the link is {top:.0f} px below the top ({shot})"
+        copy = out / href
+        assert copy.read_bytes() == (ROOT / 'nbs' / p['source']).read_bytes(), copy

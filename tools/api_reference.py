@@ -49,7 +49,7 @@ def show_call(mod: str, name: str) -> str:
 def update(p: Path) -> int:
     nb = nbformat.read(p, as_version=4)
     mod = module_of(nb)
-    if mod is None or mod == 'showdoc': return 0
+    if mod is None: return 0
     cut = next((i for i, c in enumerate(nb.cells)
                 if c.cell_type == 'markdown' and c.source.startswith(HEAD)), len(nb.cells))
     nb.cells = nb.cells[:cut]

@@ -14,6 +14,8 @@ Quarto would lay it out, into one folder (default `_preview/`, git-ignored):
   from the `katex` package of the npm registry (fetched once with `npm pack` and cached in
   ~/.cache/ganbook/, or taken from `--katex DIR`, a KaTeX `dist/` folder); nothing is loaded from
   the network when the pages are viewed;
+- under each chapter's title, its "download this notebook" link (ganbook.showdoc.notebook_link)
+  pointed at a copy of the notebook in `notebooks/` instead of the repository;
 - one shared stylesheet (`assets/site.css`, from tools/preview_assets/, plus the project's own
   `styles.css`); figures are embedded in the pages (base64), so the folder can be moved;
 - Quarto's cell options applied (`echo`, `output`, `include`, `output: asis`, `code-fold`),
@@ -324,6 +326,17 @@ def _link_fixer(pages: list[Page], site: str):
         return body
     return fix
 
+DOWNLOAD = re.compile(r'href="https://[^"]+/raw/[\w.-]+/nbs/([\w.-]+\.ipynb)"')
+
+def _local_download(body: str, nbs: Path, dst: Path) -> str:
+    "The \"download this notebook\" link, pointed at a copy of the notebook in the preview."
+    def local(m):
+        if not (nbs / m[1]).is_file(): return m[0]
+        dst.mkdir(exist_ok=True)
+        shutil.copy2(nbs / m[1], dst / m[1])
+        return f'href="notebooks/{m[1]}"'
+    return DOWNLOAD.sub(local, body)
+
 def _page_html(page: Page, pages: list[Page], i: int, cfg: dict, katex: bool) -> str:
     e = html.escape
     web = cfg.get('website', {})
@@ -399,7 +412,7 @@ def render(proc_dir: Path, out: Path, entries: list[str], katex: Path | None = N
     fix = _link_fixer(pages, site)
     paths = []
     for i, p in enumerate(pages):
-        p.body = fix(p.body)
+        p.body = _local_download(fix(p.body), proc_dir.parent / 'nbs', out / 'notebooks')
         path = out / p.file
         path.write_text(_page_html(p, pages, i, cfg, katex is not None), encoding='utf-8')
         paths.append(path)
