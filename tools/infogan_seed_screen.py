@@ -2,20 +2,23 @@
 """Train one InfoGAN seed on MNIST's training digits less a validation split; probe every K steps.
 
 The last `--val` training digits (5,000 by default) are held out: the run never sees them, and
-their labels serve only to choose a seed. Each probe prints one JSON line: Q's Hungarian-matched
-accuracy on that validation split (`q_val`), the categorical-code accuracy of G_ema (chapter 4's
-`code_accuracy`, 200 samples per code, seed 1), and keeps a copy of the checkpoint
-(`ckpt_STEP.safetensors`). No test digit is read here: test numbers are computed once, in the
-chapter, for the shipped seed only. The screen behind chapter 4's shipped weights:
+their labels serve only to choose a seed. Each probe prints one JSON line, and appends it to
+`OUT/probes.jsonl`: Q's Hungarian-matched accuracy on that validation split (`q_val`), the
+categorical-code accuracy of G_ema (chapter 5's `code_accuracy`, 200 samples per code, seed 1),
+and `t`, seconds since this process started; it also keeps a copy of the checkpoint
+(`ckpt_STEP.safetensors`). No test digit is read here. The screen behind chapter 4's shipped
+weights (its rule is `screen_choice` in nbs/05_infogan.ipynb):
 
     for s in 1 2 3 4; do OMP_NUM_THREADS=1 python tools/infogan_seed_screen.py --seed $s \\
-        --steps 6000; done           # then keep the seed with the highest q_val at step 6,000
-    OMP_NUM_THREADS=1 python tools/infogan_seed_screen.py --seed S --steps 20000   # resumes
-    ganbook export runs/infogan-screen-sS ganbook/weights/infogan-mnist --force --note '{...}'
+        --steps 6000; done                      # two at a time, one per core
+    # the two seeds with the highest q_val at step 6,000 go on (this resumes each run):
+    OMP_NUM_THREADS=1 python tools/infogan_seed_screen.py --seed S --steps 20000
+    python tools/ship_infogan_screen.py --seeds 1 2 3 4 [--ship]
 
-The probe's first call loads chapter 5's classifier, and building a module draws from the global
-random generator, so from the first probe on the run is not the plain `ganbook train infogan` run
-of the same seed; this script with the same --every and --val reproduces it, resumed or not.
+The probe's first call in a process loads chapter 5's classifier, and building a module draws
+from the global random generator, so the run is not the plain `ganbook train infogan` run of the
+same seed, and a resumed run need not match an uninterrupted one; the same commands in the same
+order, on the same machine and thread count, reproduce it.
 """
 import argparse, json, time
 from pathlib import Path
@@ -39,9 +42,11 @@ class CodeProbe(Callback):
         if trainer.step % self.every: return
         match = code_accuracy(trainer.generator, n_per_code=200, seed=1)
         q_val, mapping = infogan.matched_accuracy(trainer.gan.D.predict_category(self.x), self.y)
-        print(json.dumps(dict(step=trainer.step, t=round(time.perf_counter() - self.t0),
-                              q_val=round(q_val, 4), code_acc=round(match.accuracy, 4),
-                              q_mapping=mapping)), flush=True)
+        line = json.dumps(dict(step=trainer.step, t=round(time.perf_counter() - self.t0),
+                               q_val=round(q_val, 4), code_acc=round(match.accuracy, 4),
+                               q_mapping=mapping))
+        print(line, flush=True)
+        with open(self.out / 'probes.jsonl', 'a') as f: f.write(line + '\n')
         trainer.save_checkpoint(self.out / f'ckpt_{trainer.step:06d}.safetensors')
 
 if __name__ == '__main__':

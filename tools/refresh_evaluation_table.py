@@ -20,7 +20,9 @@ ROWS = {'dcgan-mnist': 'DCGAN, shipped (chapter 2)', 'cgan-mnist': 'cGAN, shippe
 
 def main(names):
     bad = [n for n in names if n not in ROWS]
-    if not names or bad: sys.exit(f"usage: {sys.argv[0]} NAME [...], NAME one of {', '.join(ROWS)}")
+    if not names or bad:
+        print(f"usage: {sys.argv[0]} NAME [...], NAME one of {', '.join(ROWS)}", file=sys.stderr)
+        sys.exit(2)
     rec, _ = load_record('evaluation-table')
     if load_classifier().weights_sha256 != rec['classifier_sha256']:
         sys.exit("the shipped classifier is not the one the record was computed with")
