@@ -117,12 +117,13 @@ class Discriminator(nn.Module):
 class CGAN(GAN):
     "Conditional DCGAN: G(z, y) and D(x, y) under a GAN objective (non-saturating by default)."
     def __init__(self, nz: int = 100, width: int = 64, num_classes: int = 10, channels: int = 1,
-                 loss='nonsaturating', conditioning: str = 'projection'):
+                 loss='nonsaturating', conditioning: str = 'projection',
+                 spectral_norm: bool = False):
         G = Generator(nz, width, num_classes, channels)
         D = Discriminator(width, num_classes, channels, conditioning)
-        super().__init__(G, D, loss)
+        super().__init__(G, D, loss, spectral_norm)
         self.config = dict(nz=nz, width=width, num_classes=num_classes, channels=channels,
-                           loss=self.loss.name, conditioning=conditioning)
+                           loss=self.loss.name, conditioning=conditioning, **self.options())
 
     def real_conditions(self, labels) -> dict:
         "A real batch's labels are the condition of its images."

@@ -116,13 +116,13 @@ class DCGAN(GAN):
     "DCGAN's G and D under a GAN objective; D's head has `d_hidden` features (None: 4·width)."
     def __init__(self, nz: int = 100, width: int = 32, channels: int = 1,
                  loss: str = 'nonsaturating',
-                 d_hidden: int | None = None):
+                 d_hidden: int | None = None, spectral_norm: bool = False):
         d_hidden = 4 * width if d_hidden is None else d_hidden
         G = Generator(nz, width, channels)
         D = Discriminator(width, channels, d_hidden)
-        super().__init__(G, D, loss)
+        super().__init__(G, D, loss, spectral_norm)
         self.config = dict(nz=nz, width=width, channels=channels, loss=get_loss(loss).name,
-                           d_hidden=d_hidden)
+                           d_hidden=d_hidden, **self.options())
 
 def default_config(**overrides) -> TrainConfig:
     "The shipped weights' recipe: batch 64, Adam (β1 0.5) at 1e-3 for G, 2e-4 for D, EMA 0.999."

@@ -126,13 +126,14 @@ class InfoGAN(GAN):
     "InfoGAN: a GAN whose D carries a Q head; both steps add λ·(information loss) on G's codes."
     def __init__(self, nz: int = 62, n_cat: int = 10, n_cont: int = 2, width: int = 64,
                  channels: int = 1, loss='nonsaturating', lambda_cat: float = 1.0,
-                 lambda_cont: float = 0.1):
+                 lambda_cont: float = 0.1, spectral_norm: bool = False):
         G = Generator(nz, n_cat, n_cont, width, channels)
         D = Discriminator(width, n_cat, n_cont, channels)
-        super().__init__(G, D, loss)
+        super().__init__(G, D, loss, spectral_norm)
         self.lambda_cat, self.lambda_cont = lambda_cat, lambda_cont
         self.config = dict(nz=nz, n_cat=n_cat, n_cont=n_cont, width=width, channels=channels,
-                           loss=self.loss.name, lambda_cat=lambda_cat, lambda_cont=lambda_cont)
+                           loss=self.loss.name, lambda_cat=lambda_cat, lambda_cont=lambda_cont,
+                           **self.options())
 
     def info_loss(self, cat_logits, cont_mean, codes: dict):
         "λ_cat·CE(category) + λ_cont·½‖μ − c‖² (a loss: lower is more information), and stats."

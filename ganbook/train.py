@@ -28,12 +28,13 @@ from .data import BatchIterator, save_grid
 
 # %% auto #0
 __all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE', 'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE',
-           'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'Sampler', 'CheckpointError', 'register',
-           'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats', 'TrainConfig', 'atomic_save',
-           'read_safetensors', 'Trainable', 'register_trainable', 'import_chapters', 'weights_dir', 'Callback',
-           'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter',
-           'frozen', 'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers',
-           'broadcast_state', 'Trainer', 'RunInUse', 'run_lock', 'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
+           'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'check_regularisers', 'Sampler',
+           'CheckpointError', 'register', 'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats',
+           'TrainConfig', 'atomic_save', 'read_safetensors', 'Trainable', 'register_trainable', 'import_chapters',
+           'weights_dir', 'Callback', 'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history',
+           'LivePlot', 'save_scatter', 'frozen', 'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients',
+           'broadcast_state_buffers', 'broadcast_state', 'Trainer', 'batch_spread', 'RunInUse', 'run_lock',
+           'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #ba217999
 def get_device(device='auto') -> torch.device:
@@ -77,6 +78,8 @@ class GANLoss:
     name: str
     d: callable  # (real_logits, fake_logits) -> loss for D
     g: callable  # (fake_logits) -> loss for G
+    lipschitz: bool = False         # a Wasserstein loss: D must be a 1-Lipschitz critic
+    constraint: str | None = None   # how the loss makes it so: 'gp' (penalty), 'clip' (weights)
 
 def _bce_d(r, f):
     return F.softplus(-r).mean() + F.softplus(f).mean()
@@ -88,13 +91,35 @@ LOSSES = {
     'hinge': GANLoss('hinge', lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean(),
                      lambda f: -f.mean()),
 }
+def _w_d(r, f): return f.mean() - r.mean()     # the critic maximises E D(x) - E D(G(z))
+def _w_g(f): return -f.mean()
+# the Wasserstein losses (chapter 7): without a constraint only with spectral norm
+LOSSES.update({
+    'wasserstein': GANLoss('wasserstein', _w_d, _w_g, lipschitz=True),
+    'wgan-gp': GANLoss('wgan-gp', _w_d, _w_g, lipschitz=True, constraint='gp'),
+    'wgan-clip': GANLoss('wgan-clip', _w_d, _w_g, lipschitz=True, constraint='clip'),
+})
 
 def get_loss(loss) -> GANLoss:
-    "Look up a loss by name (`minimax`, `nonsaturating`, `hinge`) or pass a `GANLoss` through."
+    "Look up a loss by name (`minimax`, `nonsaturating`, `hinge`, `wgan-gp`, ...) or pass one."
     if isinstance(loss, GANLoss): return loss
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     return LOSSES[loss]
+
+def check_regularisers(loss, spectral_norm: bool = False, r1: float = 0.0):
+    "A one-line `ValueError` for combinations that make no sense (an unconstrained Wasserstein)."
+    loss = get_loss(loss)
+    if loss.lipschitz and not (loss.constraint or spectral_norm):
+        raise ValueError(f"the {loss.name} loss needs a 1-Lipschitz critic: add spectral norm "
+                         "(--spectral-norm), or use the wgan-gp or wgan-clip loss")
+    if spectral_norm and loss.constraint == 'clip':
+        raise ValueError("wgan-clip and spectral norm both constrain D's weights: choose one")
+    if not (isinstance(r1, (int, float)) and math.isfinite(r1) and r1 >= 0):
+        raise ValueError(f"the R1 weight must be a number >= 0, got {r1!r}")
+    if r1 and loss.lipschitz:
+        raise ValueError(f"R1 regularises a classifier D; the {loss.name} loss already "
+                         "constrains its critic")
 
 # %% ../nbs/01_train.ipynb #b9cd36f6
 class Sampler:
@@ -226,9 +251,19 @@ def check_shapes(model: nn.Module, tensors: dict, what: str = 'model'):
 # %% ../nbs/01_train.ipynb #3b6b91f9
 class GAN(nn.Module):
     "A generator, a discriminator and the objective that scores them."
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss='nonsaturating'):
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss='nonsaturating',
+                 spectral_norm: bool = False):
         super().__init__()
         self.G, self.D, self.loss = generator, discriminator, get_loss(loss)
+        self.spectral_norm = spectral_norm
+        check_regularisers(self.loss, spectral_norm)
+        if spectral_norm or self.loss.constraint == 'gp':   # chapter 7: no BatchNorm in D, SN
+            from ganbook.stabilise import lipschitz_critic
+            lipschitz_critic(self.D, spectral_norm)
+
+    def options(self) -> dict:
+        "Options to record in the GAN's config besides the chapter's own: spectral norm when on."
+        return {'spectral_norm': True} if self.spectral_norm else {}
 
     def real_conditions(self, labels) -> dict:
         "What a real batch's labels mean to this GAN: nothing, for an unconditional one."
@@ -270,6 +305,7 @@ class TrainConfig:
     lr_d: float | None = None      # None: same as lr_g
     betas: tuple = (0.5, 0.999)
     n_critic: int = 1              # D steps per G step
+    r1: float = 0.0                # weight γ of the R1 penalty on real data (0: off)
     ema: float = 0.0               # decay of an exponential moving average of G (0: off)
     seed: int = 0
     device: str = 'auto'
@@ -363,7 +399,7 @@ def _split(tensors: dict, prefix: str) -> dict:
 # %% ../nbs/01_train.ipynb #4d7d0bfc
 # the chapters' modules: importing them registers their models and trainables
 CHAPTER_MODULES = ('ganbook.vanilla', 'ganbook.dcgan', 'ganbook.cgan', 'ganbook.infogan',
-                   'ganbook.distill')
+                   'ganbook.distill', 'ganbook.stabilise')
 
 @dataclass(frozen=True)
 class Trainable:
@@ -564,6 +600,7 @@ class Trainer:
                  callbacks=None, progress: bool = True, live_plot: bool = False):
         self.config = cfg = config or TrainConfig()
         if cfg.n_critic < 1: raise ValueError(f"n_critic must be >= 1, got {cfg.n_critic}")
+        check_regularisers(gan.loss, getattr(gan, 'spectral_norm', False), cfg.r1)
         self.device = get_device(cfg.device)
         self.rank, self.world = dist_info()
         torch.manual_seed(noise_seed(cfg.seed, self.rank))    # training noise, per rank
@@ -621,7 +658,12 @@ def train_step(self: Trainer, real, real_cond: dict) -> dict:
     stats = self.d_step(real, real_cond, fake.detach(), inputs)           # 2. D: no gradient to G
     if do_g: stats.update(self.g_step(fake, inputs))                      # 3. G through the new D
     if self.world > 1: broadcast_state_buffers(self.gan)
+    stats['spread'] = batch_spread(fake.detach(), real)     # falls towards 0 when G collapses
     return stats
+
+def batch_spread(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    "Mean per-pixel standard deviation across the fake batch, over the same for the real batch."
+    return fake.float().std(0).mean() / real.float().std(0).mean().clamp_min(1e-8)
 
 @patch
 def make_fakes(self: Trainer, n: int, real_cond: dict, grad: bool = True):
@@ -638,11 +680,31 @@ def d_step(self: Trainer, real, real_cond: dict, fake, inputs: dict) -> dict:
     "Update D on a real and a (detached) fake batch."
     with self.autocast():
         loss_d, stats = self.gan.d_loss(real, fake, real_cond, inputs)
+        penalties = self.d_penalties(real, fake, real_cond)
     self.opt_d.zero_grad(set_to_none=True)
-    loss_d.backward()
+    (loss_d + sum(penalties.values())).backward()
     if self.world > 1: average_gradients(self.gan.D, self.world)
     self.opt_d.step()
-    return {**stats, 'loss_d': loss_d.detach()}
+    if self.gan.loss.constraint == 'clip': self.clip_critic()
+    penalties = {k: v.detach() for k, v in penalties.items()}
+    return {**stats, **penalties, 'loss_d': loss_d.detach()}
+
+@patch
+def d_penalties(self: Trainer, real, fake, real_cond: dict) -> dict:
+    "D's weighted regularisers (chapter 7): the gradient penalty of wgan-gp, R1 when `r1` > 0."
+    gp, r1 = self.gan.loss.constraint == 'gp', self.config.r1
+    if not (gp or r1): return {}
+    from ganbook.stabilise import GP_WEIGHT, gradient_penalty, r1_penalty
+    def critic(x): return self.gan.D(x, **self.gan.critic_inputs(real_cond))
+    out = {'gp': GP_WEIGHT * gradient_penalty(critic, real, fake)} if gp else {}
+    if r1: out['r1'] = r1 * r1_penalty(critic, real)
+    return out
+
+@patch
+def clip_critic(self: Trainer):
+    "Clip D's weights into [-c, c] after its step (wgan-clip; chapter 7)."
+    from ganbook.stabilise import CLIP_VALUE, clip_weights
+    clip_weights(self.gan.D, CLIP_VALUE)
 
 @patch
 def g_step(self: Trainer, fake, inputs: dict) -> dict:
@@ -795,6 +857,11 @@ def check_finite(self: Trainer, stats: dict):
     "Raise `TrainingDiverged` with advice if a loss is NaN or infinite."
     losses = torch.stack([stats[k].float() for k in ('loss_d', 'loss_g') if k in stats])
     if bool(torch.isfinite(losses).all()): return
+    row = {'step': self.step, 'epoch': self.epoch, 'time': round(self.elapsed(), 3),
+           **{k: float(v) for k, v in stats.items()}}
+    self.history.append(row)        # the diverged step is logged, so `diagnose` can name it
+    if self.out is not None:
+        with open(self.out / 'metrics.jsonl', 'a') as fh: fh.write(json.dumps(row) + '\n')
     ckpt = self.out / 'checkpoint.safetensors' if self.out is not None else None
     where = f"; the last good checkpoint is {ckpt}" if ckpt is not None and ckpt.exists() else ''
     raise TrainingDiverged(f"loss became {losses.tolist()} at step {self.step}{where}. "

@@ -118,11 +118,12 @@ def ring_experiment(setting: str = 'good', steps: int = 3000, seed: int = 0,
 @register('vanilla.VanillaGAN')
 class VanillaGAN(GAN):
     "The classic MLP GAN for 28×28 images: G 100→256→784, D 784→256→1."
-    def __init__(self, nz: int = 100, width: int = 256, loss='nonsaturating'):
+    def __init__(self, nz: int = 100, width: int = 256, loss='nonsaturating',
+                 spectral_norm: bool = False):
         G = MLPGenerator(nz, (width,), (1, 28, 28))
         D = MLPDiscriminator((1, 28, 28), (width,))
-        super().__init__(G, D, loss)
-        self.config = dict(nz=nz, width=width, loss=self.loss.name)
+        super().__init__(G, D, loss, spectral_norm)
+        self.config = dict(nz=nz, width=width, loss=self.loss.name, **self.options())
 
 def default_config(**overrides) -> TrainConfig:
     "Training configuration of the MNIST MLP GAN: batch 64, Adam 2e-4 (β1 0.5), EMA 0.999."

@@ -41,7 +41,7 @@ def one_line_error(r, text):
     assert len(lines) == 1 and text in lines[0] and 'Traceback' not in r.stderr, r.stderr
 
 @pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval'], ['distill'],
-                                 ['bench']])
+                                 ['bench'], ['diagnose']])
 def test_help(sub, capsys):
     r = cli_inproc(capsys, *sub, '--help')
     assert r.returncode == 0 and 'example:' in r.stdout, r.stdout + r.stderr
@@ -179,3 +179,77 @@ def test_resume_with_new_learning_rates(tmp_path, capsys):
     run_info = json.loads((out / 'run.json').read_text())
     assert run_info['steps'] == 19 and len(run_info['commands']) == 2
     assert run_info['commands'][1].startswith('ganbook train dcgan --resume'), run_info['commands']
+
+
+# chapter 7's options: refused combinations, what the checkpoint keeps, and `ganbook diagnose`
+@pytest.mark.parametrize('args,text', [
+    (['--loss', 'wasserstein'], 'needs a 1-Lipschitz critic'),
+    (['--loss', 'wgan-clip', '--spectral-norm'], 'choose one'),
+    (['--loss', 'wgan-gp', '--r1', '10'], 'already constrains its critic'),
+    (['--r1', '-1'], '--r1 must be'),
+    (['--r1', 'nan'], '--r1 must be'),
+    (['--n-critic', '0'], '--n-critic must be'),
+])
+def test_regularisation_refused_in_one_line(args, text, tmp_path, capsys):
+    out = tmp_path / 'run'
+    r = cli_inproc(capsys, 'train', 'dcgan', *args, '--max-steps', '3', '--out', out)
+    one_line_error(r, text)
+    assert not out.exists()
+
+@pytest.mark.parametrize('args,check', [
+    (['--loss', 'wgan-gp', '--n-critic', '2'],
+     lambda m: m['gan']['config']['loss'] == 'wgan-gp' and m['train']['n_critic'] == 2),
+    (['--loss', 'hinge', '--spectral-norm'],
+     lambda m: m['gan']['config']['spectral_norm'] is True and m['loss'] == 'hinge'),
+    (['--r1', '10'], lambda m: m['train']['r1'] == 10.0),
+])
+def test_regularisation_saved_and_resumed(args, check, tmp_path, capsys):
+    from ganbook.train import read_safetensors
+    out = tmp_path / 'run'
+    r = cli_inproc(capsys, 'train', 'dcgan', *args, '--max-steps', '4', '--quiet', '--out', out)
+    assert r.returncode == 0, r.stderr
+    meta = read_safetensors(out / 'checkpoint.safetensors', tensors=False)[1]
+    assert check(meta), meta
+    r = cli_inproc(capsys, 'train', 'dcgan', '--resume', '--max-steps', '6', '--quiet',
+                   '--out', out)
+    assert r.returncode == 0, r.stderr
+    again = read_safetensors(out / 'checkpoint.safetensors', tensors=False)[1]
+    assert again['step'] == 6 and check(again)
+    assert again['gan'] == meta['gan'] and again['train']['r1'] == meta['train']['r1']
+
+def test_resume_keeps_spectral_norm_and_r1(tmp_path, capsys):
+    out = tmp_path / 'run'
+    r = cli_inproc(capsys, 'train', 'dcgan', '--max-steps', '2', '--quiet', '--out', out)
+    assert r.returncode == 0, r.stderr
+    r = cli_inproc(capsys, 'train', 'dcgan', '--resume', '--spectral-norm', '--max-steps', '4',
+                   '--out', out)
+    one_line_error(r, 'differs')
+    r = cli_inproc(capsys, 'train', 'dcgan', '--resume', '--r1', '5', '--max-steps', '4',
+                   '--out', out)
+    one_line_error(r, '--r1 cannot change')
+
+def test_cgan_with_hinge_and_spectral_norm(tmp_path, capsys):
+    out = tmp_path / 'run'
+    r = cli_inproc(capsys, 'train', 'cgan', '--loss', 'hinge', '--spectral-norm', '--width', '8',
+                   '--max-steps', '3', '--quiet', '--out', out)
+    assert r.returncode == 0, r.stderr
+    r = cli_inproc(capsys, 'sample', out / 'checkpoint.safetensors', '--n', '4', '--label', '3',
+                   '--out', tmp_path / 's.png')
+    assert r.returncode == 0 and (tmp_path / 's.png').is_file(), r.stderr
+
+def test_diagnose_names_a_diverged_run(tmp_path, capsys):
+    run_dir = tmp_path / 'run'
+    r = cli_inproc(capsys, 'train', 'dcgan', '--lr', '1e20', '--lr-d', '1e20', '--max-steps', '50',
+                   '--quiet', '--out', run_dir)
+    assert r.returncode == 2 and 'diverged' in r.stderr, r.stderr
+    r = cli_inproc(capsys, 'diagnose', run_dir)
+    assert r.returncode == 0 and 'divergence:' in r.stdout, r.stdout + r.stderr
+    r = cli_inproc(capsys, 'diagnose', run_dir, '--json')
+    assert [f['name'] for f in json.loads(r.stdout)] == ['divergence']
+
+def test_diagnose_bad_input_one_line(tmp_path, capsys):
+    one_line_error(cli_inproc(capsys, 'diagnose', tmp_path / 'none'), 'holds no metrics.jsonl')
+    (tmp_path / 'metrics.jsonl').write_text('{"step": 1}\n{oops\n')
+    one_line_error(cli_inproc(capsys, 'diagnose', tmp_path), 'line 2 is not JSON')
+    (tmp_path / 'metrics.jsonl').write_text('')
+    one_line_error(cli_inproc(capsys, 'diagnose', tmp_path), 'has no rows')

@@ -30,7 +30,7 @@ ALL = sorted(p.name for p in NBS.glob('*.ipynb'))
 
 def test_index_table_lists_every_notebook():
     assert sorted(TABLE) == [n for n in ALL if n != 'index.ipynb']
-    assert len(CHAPTERS) == 6
+    assert len(CHAPTERS) == 7
 
 @pytest.mark.parametrize('nb', sorted(TABLE))
 def test_title_carries_the_chapter_number_of_the_index(nb):
