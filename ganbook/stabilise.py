@@ -17,7 +17,7 @@ from torch.nn.utils import parametrize
 
 from .dcgan import DCGAN, Generator, dcgan_init, default_config
 from .train import LOSSES, Callback, Checkpointer, MetricsLogger, TrainConfig
-from .train import build_model, eval_mode, fit_gan, read_safetensors, register
+from .train import fit_gan, read_safetensors, register
 
 # %% auto #0
 __all__ = ['GP_WEIGHT', 'CLIP_VALUE', 'METHODS', 'UPSAMPLERS', 'FAILURES', 'COLLAPSE_FALL', 'OSCILLATION_SWING', 'CHECKERBOARD',

@@ -10,7 +10,7 @@ checkpoint, result.json with FID, precision, recall and class coverage of 5,000 
 `collect` adds the FID floor (5,000 real training digits against the test digits) and, with
 --ship, writes the record `stabilise-experiment` that chapter 7 shows.
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, os, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,20 +19,11 @@ RUNS = ROOT / 'runs' / 'stabilise'
 def run_one(method: str, seed: int, seconds: float):
     import torch
     torch.set_num_threads(1)
-    from ganbook.pretrained import load
-    from ganbook.stabilise import measure, train_method
+    from ganbook.stabilise import experiment_run
     out = RUNS / f'{method}-s{seed}'
     out.mkdir(parents=True, exist_ok=True)
     for f in out.glob('*'): f.unlink()
-    t0, c0 = time.time(), time.process_time()
-    tr = train_method(method, seed, seconds, out=out)
-    train_cpu = time.process_time() - c0
-    result = {'method': method, 'seed': seed, 'budget_cpu_s': seconds, 'steps': tr.step,
-              'g_steps': tr.step // tr.config.n_critic, 'train_cpu_s': round(train_cpu, 1),
-              'train_wall_s': round(time.time() - t0, 1),
-              **measure(load(out), n=5000, seed=0)}
-    (out / 'result.json').write_text(json.dumps(result, indent=1))
-    print(json.dumps(result))
+    print(json.dumps(experiment_run(method, seed, seconds, out)), flush=True)
 
 def run_all(seconds: float, seeds: list):
     from ganbook.stabilise import METHODS

@@ -29,7 +29,8 @@ if __name__ == '__main__':
     from ganbook.stabilise import FAILURES, gallery_record, gallery_run
     if a.cmd in ('run', 'all'):
         for name in (a.names if a.cmd == 'run' else FAILURES):
-            if name not in FAILURES: sys.exit(f"unknown entry {name!r}; choose from {list(FAILURES)}")
+            if name not in FAILURES:
+                sys.exit(f"unknown entry {name!r}; choose from {list(FAILURES)}")
             out = RUNS / name.replace(' ', '-')
             out.mkdir(parents=True, exist_ok=True)
             for f in out.glob('*'):
