@@ -269,7 +269,9 @@ def experiment_run(method: str, seed: int, seconds: float, out) -> dict:
     return result
 
 def _samples_uint8(G: nn.Module, n: int = 64) -> torch.Tensor:
-    return ((G.sample(n, seed=0) + 1) * 127.5).round().to(torch.uint8)
+    "`n` fixed samples of `G` as uint8, for a record (chapter 5's conversion)."
+    from ganbook.metrics import to_uint8
+    return to_uint8(G.sample(n, seed=0))
 
 def experiment_record(folder) -> tuple:
     "The record of the runs in `folder` (METHOD-sSEED/): results with FID × floor, curves, samples."
