@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""DCGAN training throughput: the common recipe versus ganbook's engine, same maths, one run.
+"""DCGAN training throughput: the common recipe versus ganbook's engine, same maths and default.
 
 The common recipe (as in many tutorials): torchvision MNIST + DataLoader with per-sample
 ToTensor()/Normalize(), a discriminator ending in Sigmoid with BCELoss, default memory format.
 ganbook: the in-memory BatchIterator, logits with softplus losses (BCE with logits), D frozen
 during G's backward pass, and the engine's Trainer. Both use the same DCGAN (a widely copied
 tutorial's architecture corrected to 28x28: G 100→256→128→1, D 1→64→128→1), batch size, Adam
-settings and thread count. The two loops live in ganbook.bench (`ganbook bench` prints the same
-ratio); this script adds a bound and a profiler view. Prints one JSON line.
+settings and thread count. The engine is timed twice: in the recipe's float32 maths (`ratio`), and
+on its default path (`default_ratio`), which on a CPU with native bf16 (AVX-512 BF16 or AMX) is
+bf16 autocast with channels-last batches and elsewhere the same float32. The loops live in
+ganbook.bench (`ganbook bench` prints the same ratios); this script adds a bound for each loop and
+a profiler view. Prints one JSON line.
 
 The bound is what a step would cost if it did nothing but its convolutions and matmuls: one step
 of each loop is recorded (every aten convolution, convolution_backward and mm/addmm/bmm call,
@@ -22,7 +25,8 @@ other processes on the same cores distort both numbers.
 import argparse, json, sys, time
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
-from ganbook.bench import EngineLoop, TutorialLoop, samples_per_second
+from ganbook.bench import (SAME_MATHS, EngineLoop, TutorialLoop, cpu_features, default_path,
+                           samples_per_second)
 
 KERNELS = {torch.ops.aten.convolution.default, torch.ops.aten.convolution_backward.default,
            torch.ops.aten.mm.default, torch.ops.aten.addmm.default, torch.ops.aten.bmm.default}
@@ -67,13 +71,6 @@ def kernel_bound_sps(obj, batch_size, reps=20, rounds=5):
     step = min(times)
     return batch_size / step, len(calls)
 
-def cpu_features() -> dict:
-    "The CPU vector features that decide a bf16 fast path (from /proc/cpuinfo where there is one)."
-    try: flags = set(open('/proc/cpuinfo').read().split())
-    except OSError: flags = set()
-    return {'capability': torch.backends.cpu.get_cpu_capability(),
-            **{f: f in flags for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')}}
-
 def flops_per_sample(obj, batch_size) -> float:
     "FLOPs of one training step, counted by torch's FlopCounterMode, per sample."
     from torch.utils.flop_counter import FlopCounterMode
@@ -91,33 +88,39 @@ def main():
                     help='print the torch profiler table of both loops to stderr')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    recipe, engine = TutorialLoop(a.batch_size), EngineLoop(a.batch_size)
+    loops = {'recipe': TutorialLoop(a.batch_size),
+             'ganbook': EngineLoop(a.batch_size, **SAME_MATHS),
+             'default': EngineLoop(a.batch_size)}
     if a.profile:
         from torch.profiler import profile, ProfilerActivity
-        for name, obj in (('recipe', recipe), ('ganbook', engine)):
+        for name, obj in loops.items():
             for _ in range(5): obj.step()
             with profile(activities=[ProfilerActivity.CPU]) as prof:
                 for _ in range(20): obj.step()
             table = prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=18)
             print(f'== {name}\n' + table, file=sys.stderr)
-    base, ours = [], []
+    rates = {k: [] for k in loops}
     for _ in range(a.rounds):                       # interleaved, best of rounds for each
-        base.append(samples_per_second(recipe, a.steps, a.batch_size))
-        ours.append(samples_per_second(engine, a.steps, a.batch_size))
-    recipe_bound, n_calls = kernel_bound_sps(recipe, a.batch_size)
-    engine_bound, _ = kernel_bound_sps(engine, a.batch_size)
-    b, o = max(base), max(ours)
+        for k, obj in loops.items(): rates[k].append(samples_per_second(obj, a.steps, a.batch_size))
+    best = {k: max(v) for k, v in rates.items()}
+    bounds = {k: kernel_bound_sps(obj, a.batch_size) for k, obj in loops.items()}
+    b, o, d = best['recipe'], best['ganbook'], best['default']
     print(json.dumps({'baseline_sps': round(b, 1), 'ganbook_sps': round(o, 1),
                       'ratio': round(o / b, 3),
-                      'kernel_bound_sps': round(engine_bound, 1),
-                      'fraction_of_bound': round(o / engine_bound, 3),
-                      'recipe_kernel_bound_sps': round(recipe_bound, 1),
-                      'recipe_fraction_of_bound': round(b / recipe_bound, 3),
-                      'kernel_calls_per_step': n_calls,
+                      'default_sps': round(d, 1), 'default_ratio': round(d / b, 3),
+                      'default_path': default_path(),
+                      'kernel_bound_sps': round(bounds['ganbook'][0], 1),
+                      'fraction_of_bound': round(o / bounds['ganbook'][0], 3),
+                      'default_kernel_bound_sps': round(bounds['default'][0], 1),
+                      'default_fraction_of_bound': round(d / bounds['default'][0], 3),
+                      'recipe_kernel_bound_sps': round(bounds['recipe'][0], 1),
+                      'recipe_fraction_of_bound': round(b / bounds['recipe'][0], 3),
+                      'kernel_calls_per_step': bounds['ganbook'][1],
                       'threads': a.threads, 'batch_size': a.batch_size,
-                      'gflop_per_sample': round(flops_per_sample(recipe, a.batch_size) / 1e9, 4),
+                      'gflop_per_sample':
+                          round(flops_per_sample(loops['recipe'], a.batch_size) / 1e9, 4),
                       'ganbook_gflop_per_sample':
-                          round(flops_per_sample(engine, a.batch_size) / 1e9, 4),
+                          round(flops_per_sample(loops['ganbook'], a.batch_size) / 1e9, 4),
                       'cpu': cpu_features()}))
 
 if __name__ == '__main__': main()

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['TutorialLoop', 'EngineLoop', 'samples_per_second', 'throughput']
+__all__ = ['SAME_MATHS', 'TutorialLoop', 'EngineLoop', 'samples_per_second', 'cpu_features', 'default_path', 'throughput']
 
 # %% ../nbs/11_bench.ipynb #b0a1c2e4
 class TutorialLoop:
@@ -62,6 +62,9 @@ class TutorialLoop:
         self.opt_g.step()
 
 # %% ../nbs/11_bench.ipynb #b0a1c2dc
+# the engine in float32 and the default memory format: the tutorial's arithmetic
+SAME_MATHS = dict(amp=False, channels_last=False)
+
 def _engine_config(batch_size: int, seed: int, **config):
     "The benchmark's TrainConfig: the tutorial's Adam settings, no EMA, no end, nothing written."
     from ganbook.train import TrainConfig
@@ -93,26 +96,46 @@ def samples_per_second(loop, steps: int, batch_size: int, warmup: int = 10) -> f
     for _ in range(steps): loop.step()
     return steps * batch_size / (time.perf_counter() - t)
 
-def _best_rates(steps: int, batch_size: int, rounds: int, warmup: int) -> tuple[float, float]:
-    "Best images/s of the tutorial loop and of the engine over interleaved rounds."
-    tutorial, engine = TutorialLoop(batch_size), EngineLoop(batch_size)
-    base, ours = [], []
-    for _ in range(rounds):                         # interleaved: both see the same machine load
-        base.append(samples_per_second(tutorial, steps, batch_size, warmup))
-        ours.append(samples_per_second(engine, steps, batch_size, warmup))
-    return max(base), max(ours)
+def cpu_features() -> dict:
+    "The CPU's vector features that decide the bf16 fast path (flags from /proc/cpuinfo)."
+    try: flags = set(open('/proc/cpuinfo').read().split())
+    except OSError: flags = set()                   # not Linux: only torch's own probe
+    from ganbook.train import native_bf16
+    return {'capability': torch.backends.cpu.get_cpu_capability(), 'native_bf16': native_bf16(),
+            **{f: f in flags for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')}}
+
+def default_path() -> str:
+    "What the engine's default CPU path computes in on this machine."
+    from ganbook.train import TrainConfig, precision_plan
+    dtype, channels_last = precision_plan(TrainConfig(), torch.device('cpu'))
+    if dtype is None: return 'float32'
+    return 'bf16 autocast' + (' + channels-last' if channels_last else '')
+
+# %% ../nbs/11_bench.ipynb #97b75516
+def _best_rates(steps: int, batch_size: int, rounds: int, warmup: int, fast: bool) -> list:
+    "Best images/s of the tutorial loop, the engine in same maths and (if `fast`) by default."
+    loops = [TutorialLoop(batch_size), EngineLoop(batch_size, **SAME_MATHS)]
+    if fast: loops.append(EngineLoop(batch_size))
+    rates = [[] for _ in loops]
+    for _ in range(rounds):                         # interleaved: all see the same machine load
+        for loop, r in zip(loops, rates):
+            r.append(samples_per_second(loop, steps, batch_size, warmup))
+    return [max(r) for r in rates]
 
 def throughput(steps: int = 150, batch_size: int = 64, threads: int | None = None,
                rounds: int = 2, warmup: int = 10) -> dict:
-    "Interleaved rounds of the tutorial loop and the engine on the CPU; best rates and their ratio."
+    "Interleaved rounds of the tutorial loop and the engine on the CPU; best rates and ratios."
     if min(steps, rounds, batch_size) < 1 or (threads is not None and threads < 1):
         raise ValueError("steps, rounds, batch_size and threads must be positive")
     saved = torch.get_num_threads()
     if threads: torch.set_num_threads(threads)
+    path = default_path()
     try:
         used = torch.get_num_threads()
-        b, o = _best_rates(steps, batch_size, rounds, warmup)
+        rates = _best_rates(steps, batch_size, rounds, warmup, fast=path != 'float32')
     finally: torch.set_num_threads(saved)
-    b, o = round(b, 1), round(o, 1)
-    return {'tutorial_sps': b, 'ganbook_sps': o, 'ratio': round(o / b, 3), 'steps': steps,
-            'rounds': rounds, 'batch_size': batch_size, 'threads': used}
+    b, o, *fast = (round(r, 1) for r in rates)
+    d = fast[0] if fast else o                      # no fast path here: the default is same maths
+    return {'tutorial_sps': b, 'ganbook_sps': o, 'ratio': round(o / b, 3), 'default_sps': d,
+            'default_ratio': round(d / b, 3), 'default_path': path, 'cpu': cpu_features(),
+            'steps': steps, 'rounds': rounds, 'batch_size': batch_size, 'threads': used}

@@ -148,13 +148,14 @@ class InfoGAN(GAN):
         r = self.D(real)
         f, q_cat, q_cont = self.D(fake, with_q=True)
         info, stats = self.info_loss(q_cat, q_cont, fake_inputs)
+        r, f = r.float(), f.float()                 # the losses in float32, on every path
         return self.loss.d(r, f) + info, {**critic_stats(r, f), **stats}
 
     def g_loss(self, fake, fake_inputs: dict):
         "GAN loss for G plus the information loss through the frozen Q: G makes its codes readable."
         f, q_cat, q_cont = self.D(fake, with_q=True)
         info, stats = self.info_loss(q_cat, q_cont, fake_inputs)
-        return self.loss.g(f) + info, {'g_info_cat': stats['info_cat']}
+        return self.loss.g(f.float()) + info, {'g_info_cat': stats['info_cat']}
 
 # %% ../nbs/05_infogan.ipynb #d262ad71
 def default_config(**overrides) -> TrainConfig:

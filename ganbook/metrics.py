@@ -36,7 +36,7 @@ __all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSIO
            'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance', 'knn_radii',
            'in_manifold', 'precision_recall', 'MissingWeightsError', 'inception_weights_path',
            'fetch_inception_weights', 'derive_seed', 'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy',
-           'real_images', 'evaluate', 'blur', 'add_noise']
+           'real_images', 'evaluate', 'fid_floor', 'blur', 'add_noise']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
@@ -822,6 +822,12 @@ def evaluate(generator_or_name, n: int = 10000, *, reference='test', seed: int =
     if 'category' in conds and 'category' not in conditions:
         out['code_accuracy'] = code_accuracy(source, max(1, n // 10), seed).accuracy
     return out
+
+# %% ../nbs/06_evaluation.ipynb #bc3984dc
+def fid_floor(n: int = 10000, reference='test', seed: int = 0) -> float:
+    "FID of `n` real training digits against the reference: a perfect generator's score at `n`."
+    real = real_images('train', n, seed=1)
+    return evaluate(real, n, reference=reference, seed=seed, device='cpu')['fid']
 
 # %% ../nbs/06_evaluation.ipynb #7fa3b266
 def blur(images, sigma: float = 1.0) -> torch.Tensor:

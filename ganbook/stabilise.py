@@ -25,9 +25,9 @@ __all__ = ['GP_WEIGHT', 'CLIP_VALUE', 'METHODS', 'UPSAMPLERS', 'FAILURES', 'COLL
            'js_divergence', 'wasserstein_1d', 'point_masses', 'input_gradient', 'gradient_penalty', 'r1_penalty',
            'clip_weights', 'power_iteration', 'SpectralNorm', 'add_spectral_norm', 'remove_batchnorm',
            'lipschitz_critic', 'dirac_gan', 'CPUTimeLimit', 'method_config', 'train_method', 'class_coverage',
-           'measure', 'fid_floor', 'history_tensors', 'record_history', 'experiment_table', 'experiment_run',
-           'experiment_record', 'upsample_block', 'UpsamplingGenerator', 'UpsamplingDCGAN', 'train_failure',
-           'gallery_run', 'gallery_record', 'checkerboard_score', 'Finding', 'read_history', 'diagnose']
+           'measure', 'history_tensors', 'record_history', 'experiment_table', 'experiment_run', 'experiment_record',
+           'upsample_block', 'UpsamplingGenerator', 'UpsamplingDCGAN', 'train_failure', 'gallery_run', 'gallery_record',
+           'checkerboard_score', 'Finding', 'read_history', 'diagnose']
 
 # %% ../nbs/08_stabilise.ipynb #0e1981c1
 def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
@@ -204,11 +204,6 @@ def measure(G: nn.Module, n: int = 5000, seed: int = 0, floor: float | None = No
     if floor: row['fid_x_floor'] = r['fid'] / floor
     return {**row, **class_coverage(G.sample(n, seed=seed))}
 
-def fid_floor(n: int = 5000) -> float:
-    "FID of `n` real training digits against `n` test digits: what a perfect generator scores."
-    from ganbook.metrics import evaluate, real_images
-    return evaluate(real_images('train', n, seed=1), n=n, seed=0, device='cpu')['fid']
-
 # %% ../nbs/08_stabilise.ipynb #7710fbe6
 def history_tensors(rows: list, key: str) -> dict:
     "Metrics rows as tensors for a record: one column per key, a mask where a row has it."
@@ -275,6 +270,7 @@ def _samples_uint8(G: nn.Module, n: int = 64) -> torch.Tensor:
 
 def experiment_record(folder) -> tuple:
     "The record of the runs in `folder` (METHOD-sSEED/): results with FID × floor, curves, samples."
+    from ganbook.metrics import fid_floor
     from ganbook.pretrained import load
     floor, runs, tensors = fid_floor(5000), [], {}
     for method in METHODS:

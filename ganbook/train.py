@@ -30,11 +30,11 @@ from .data import BatchIterator, save_grid
 __all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE', 'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE',
            'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'check_regularisers', 'Sampler',
            'CheckpointError', 'register', 'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats',
-           'TrainConfig', 'atomic_save', 'read_safetensors', 'Trainable', 'register_trainable', 'import_chapters',
-           'weights_dir', 'Callback', 'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history',
-           'LivePlot', 'save_scatter', 'frozen', 'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients',
-           'broadcast_state_buffers', 'broadcast_state', 'Trainer', 'batch_spread', 'RunInUse', 'run_lock',
-           'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
+           'TrainConfig', 'native_bf16', 'precision_plan', 'atomic_save', 'read_safetensors', 'Trainable',
+           'register_trainable', 'import_chapters', 'weights_dir', 'Callback', 'MetricsLogger', 'SampleGrid',
+           'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter', 'frozen', 'TrainingDiverged',
+           'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers', 'broadcast_state', 'Trainer',
+           'batch_spread', 'RunInUse', 'run_lock', 'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #ba217999
 def get_device(device='auto') -> torch.device:
@@ -279,13 +279,13 @@ class GAN(nn.Module):
 
     def d_loss(self, real, fake, real_cond: dict, fake_inputs: dict):
         "Loss for D on a real and a fake batch, and numbers to monitor."
-        r = self.D(real, **self.critic_inputs(real_cond))
-        f = self.D(fake, **self.critic_inputs(fake_inputs))
+        r = self.D(real, **self.critic_inputs(real_cond)).float()     # losses in float32
+        f = self.D(fake, **self.critic_inputs(fake_inputs)).float()
         return self.loss.d(r, f), critic_stats(r, f)
 
     def g_loss(self, fake, fake_inputs: dict):
         "Loss for G through D's verdict on the fake batch."
-        return self.loss.g(self.D(fake, **self.critic_inputs(fake_inputs))), {}
+        return self.loss.g(self.D(fake, **self.critic_inputs(fake_inputs)).float()), {}
 
 def critic_stats(real_logits, fake_logits) -> dict:
     "D(x), D(G(z)) and D's accuracy on real and fake, detached."
@@ -309,8 +309,8 @@ class TrainConfig:
     ema: float = 0.0               # decay of an exponential moving average of G (0: off)
     seed: int = 0
     device: str = 'auto'
-    amp: bool = True               # bfloat16 autocast on CUDA (ignored elsewhere)
-    channels_last: bool = False
+    amp: bool = True               # bf16 autocast on CUDA and on CPUs with native bf16
+    channels_last: bool | None = None   # None: on with the CPU bf16 path, for image data
     log_every: int = 50            # steps between metrics.jsonl rows (0: none)
     sample_every: int = 500        # steps between sample grids (0: none)
     checkpoint_every: int = 1000   # steps between checkpoints (0: none)
@@ -333,6 +333,21 @@ def from_dict(cls: TrainConfig, d: dict):
     d = dict(d)
     if 'betas' in d: d['betas'] = tuple(d['betas'])
     return cls(**d)
+
+# %% ../nbs/01_train.ipynb #dba8432f
+def native_bf16() -> bool:
+    "Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), so that bf16 pays."
+    cpu = getattr(torch, 'cpu', None)
+    probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')   # absent on some builds
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in probes)
+
+def precision_plan(config: TrainConfig, device: torch.device, images: bool = True) -> tuple:
+    "(autocast dtype or None, channels_last) for a run of `config` on `device`."
+    fast_cpu = device.type == 'cpu' and images and native_bf16()     # points stay float32
+    dtype = torch.bfloat16 if config.amp and (device.type == 'cuda' or fast_cpu) else None
+    channels_last = config.channels_last
+    if channels_last is None: channels_last = fast_cpu and dtype is not None
+    return dtype, bool(channels_last)
 
 # %% ../nbs/01_train.ipynb #265328e4
 # the format field of every training checkpoint's metadata
@@ -605,14 +620,16 @@ class Trainer:
         self.rank, self.world = dist_info()
         torch.manual_seed(noise_seed(cfg.seed, self.rank))    # training noise, per rank
         self.gan = gan.to(self.device)
-        if cfg.channels_last: self.gan.to(memory_format=torch.channels_last)
+        self.amp_dtype, self.channels_last = precision_plan(cfg, self.device,
+                                                            getattr(data, 'ndim', 0) >= 3)
+        if self.channels_last: self.gan.to(memory_format=torch.channels_last)
         if self.world > 1: broadcast_state(self.gan)      # every rank starts from rank 0's weights
         self.G_ema = copy.deepcopy(gan.G).eval().requires_grad_(False) if cfg.ema else None
         lr_d = cfg.lr_d if cfg.lr_d is not None else cfg.lr_g
         self.opt_g = torch.optim.Adam(gan.G.parameters(), lr=cfg.lr_g, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(gan.D.parameters(), lr=lr_d, betas=tuple(cfg.betas))
         self.data = BatchIterator(data, labels, batch_size=cfg.batch_size, device=self.device,
-                                  seed=cfg.seed, channels_last=cfg.channels_last,
+                                  seed=cfg.seed, channels_last=self.channels_last,
                                   rank=self.rank, world_size=self.world)
         self.run_dir = Path(out) if out is not None else None
         self.out = self.run_dir if self.rank == 0 else None      # only rank 0 writes files
@@ -644,10 +661,9 @@ def grid_conditions(self: Trainer, n: int) -> dict:
 
 @patch
 def autocast(self: Trainer):
-    "bfloat16 autocast on CUDA when `amp`, else a no-op."
-    if self.config.amp and self.device.type == 'cuda':
-        return torch.autocast('cuda', dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    "Autocast to the run's `amp_dtype` (bf16 on CUDA or a CPU with native bf16), else a no-op."
+    if self.amp_dtype is None: return contextlib.nullcontext()
+    return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
 # %% ../nbs/01_train.ipynb #4f801040
 @patch
@@ -671,7 +687,7 @@ def make_fakes(self: Trainer, n: int, real_cond: dict, grad: bool = True):
     gan = self.gan
     inputs = gan.G.latent(n, device=self.device, **gan.fake_conditions(real_cond, n, self.device))
     with self.autocast(), torch.set_grad_enabled(grad):
-        fake = gan.G(**inputs)
+        fake = gan.G(**inputs).float()          # float32, like the real batch, on every path
     return fake, inputs
 
 # %% ../nbs/01_train.ipynb #b53511a2

@@ -162,6 +162,9 @@ def test_bench_json(capsys):
     out = json.loads(r.stdout)
     assert out['tutorial_sps'] > 0 and out['ganbook_sps'] > 0 and out['threads'] == 1
     assert abs(out['ratio'] - out['ganbook_sps'] / out['tutorial_sps']) < 0.01
+    assert abs(out['default_ratio'] - out['default_sps'] / out['tutorial_sps']) < 0.01
+    assert out['cpu']['native_bf16'] == (out['default_path'] != 'float32')
+    assert {'avx512_bf16', 'amx_bf16', 'capability'} <= set(out['cpu'])
     assert torch.get_num_threads() == threads, 'cli_inproc must restore the thread count'
 
 def test_resume_with_new_learning_rates(tmp_path, capsys):

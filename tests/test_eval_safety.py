@@ -108,7 +108,8 @@ def test_evaluate_and_cli_run_no_planted_code(env, monkeypatch, capsys, no_unpic
     assert not ran, f"planted payloads ran: {ran}"
     assert not no_unpickling, no_unpickling
     assert planted == clean
-    assert cli_result == json.loads(json.dumps(clean))
+    assert {k: cli_result[k] for k in clean} == json.loads(json.dumps(clean))
+    assert cli_result['fid_x_floor'] == cli_result['fid'] / cli_result['floor_fid']
     cache_warnings = [str(x.message) for x in w if 'cache file' in str(x.message)]
     assert cache_warnings and all('ignoring cache file' in m for m in cache_warnings)
 

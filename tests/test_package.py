@@ -148,4 +148,6 @@ def test_eval_runs_offline(venv):
     assert len(lines) == 1, f"expected one JSON object on stdout, got {r.stdout!r}"
     res = json.loads(lines[0])
     assert isinstance(res, dict) and res['n'] == 2000, res
+    assert 0 < res['floor_fid'] < res['fid'], res          # real vs real is the floor
+    assert abs(res['fid_x_floor'] - res['fid'] / res['floor_fid']) < 1e-9, res
     assert all(k in res for k in ('fid', 'kid_mean', 'precision', 'recall')), res
