@@ -106,10 +106,8 @@ def cpu_features() -> dict:
 
 def default_path() -> str:
     "What the engine's default CPU path computes in on this machine."
-    from ganbook.train import TrainConfig, precision_plan
-    dtype, channels_last = precision_plan(TrainConfig(), torch.device('cpu'))
-    if dtype is None: return 'float32'
-    return 'bf16 autocast' + (' + channels-last' if channels_last else '')
+    from ganbook.train import TrainConfig, precision_name, precision_plan
+    return precision_name(*precision_plan(TrainConfig(), torch.device('cpu')))
 
 # %% ../nbs/11_bench.ipynb #97b75516
 def _best_rates(steps: int, batch_size: int, rounds: int, warmup: int, fast: bool) -> list:

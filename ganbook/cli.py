@@ -26,7 +26,7 @@ from .pretrained import load, save_weights
 from .train import (
     LOSSES, TRAINABLE, Callback, CheckpointError, Checkpointer, MetricsLogger, RunInUse,
     SampleGrid, TrainConfig, TrainingDiverged, build_model, check_regularisers, fit_gan,
-    get_device, import_chapters, read_safetensors, run_lock, weights_dir)
+    get_device, import_chapters, precision_name, read_safetensors, run_lock, weights_dir)
 
 # %% auto #0
 __all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors', 'disk_errors', 'check_folder',
@@ -346,6 +346,7 @@ def on_fit_start(self: RunRecord, trainer):
                        "--epochs/--max-steps limit; give a larger one")
     self.trainer = trainer
     self.segment['from_step'] = self.segment['steps'] = trainer.step
+    self.segment['precision'] = precision_name(trainer.amp_dtype, trainer.channels_last)
     self.save()
 
 @patch

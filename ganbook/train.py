@@ -30,11 +30,12 @@ from .data import BatchIterator, save_grid
 __all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE', 'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE',
            'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'check_regularisers', 'Sampler',
            'CheckpointError', 'register', 'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats',
-           'TrainConfig', 'native_bf16', 'precision_plan', 'atomic_save', 'read_safetensors', 'Trainable',
-           'register_trainable', 'import_chapters', 'weights_dir', 'Callback', 'MetricsLogger', 'SampleGrid',
-           'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter', 'frozen', 'TrainingDiverged',
-           'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers', 'broadcast_state', 'Trainer',
-           'batch_spread', 'RunInUse', 'run_lock', 'remove_stale_temporaries', 'spec_mismatch', 'fit_gan']
+           'TrainConfig', 'native_bf16', 'precision_plan', 'precision_name', 'atomic_save', 'read_safetensors',
+           'Trainable', 'register_trainable', 'import_chapters', 'weights_dir', 'Callback', 'MetricsLogger',
+           'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter', 'frozen',
+           'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers',
+           'broadcast_state', 'Trainer', 'batch_spread', 'RunInUse', 'run_lock', 'remove_stale_temporaries',
+           'spec_mismatch', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #ba217999
 def get_device(device='auto') -> torch.device:
@@ -348,6 +349,11 @@ def precision_plan(config: TrainConfig, device: torch.device, images: bool = Tru
     channels_last = config.channels_last
     if channels_last is None: channels_last = fast_cpu and dtype is not None
     return dtype, bool(channels_last)
+
+def precision_name(dtype, channels_last: bool) -> str:
+    "A precision plan in words, as run records and `ganbook bench` print it."
+    name = 'float32' if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast"
+    return name.replace('bfloat16', 'bf16') + (' + channels-last' if channels_last else '')
 
 # %% ../nbs/01_train.ipynb #265328e4
 # the format field of every training checkpoint's metadata

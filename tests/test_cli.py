@@ -182,6 +182,8 @@ def test_resume_with_new_learning_rates(tmp_path, capsys):
     run_info = json.loads((out / 'run.json').read_text())
     assert run_info['steps'] == 19 and len(run_info['commands']) == 2
     assert run_info['commands'][1].startswith('ganbook train dcgan --resume'), run_info['commands']
+    from ganbook.bench import default_path
+    assert [s['precision'] for s in run_info['segments']] == [default_path()] * 2
 
 
 # chapter 7's options: refused combinations, what the checkpoint keeps, and `ganbook diagnose`
