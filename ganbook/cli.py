@@ -21,8 +21,8 @@ import torch
 from fastcore.basics import patch
 from safetensors import SafetensorError
 
-from .data import MissingDataError, load_mnist, save_grid
-from .pretrained import load, save_weights
+from .data import MissingDataError, load_image_folder, load_mnist, save_grid
+from .pretrained import generator_spec, load, save_weights
 from .train import (
     LOSSES, TRAINABLE, Callback, CheckpointError, Checkpointer, MetricsLogger, RunInUse,
     SampleGrid, TrainConfig, TrainingDiverged, build_model, check_regularisers, fit_gan,
@@ -31,13 +31,14 @@ from .train import (
 # %% auto #0
 __all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors', 'disk_errors', 'check_folder',
            'device_of', 'machine_description', 'command_line', 'Limit', 'check_number', 'check_numbers',
-           'init_distributed', 'exit_worker', 'trainable', 'check_config', 'check_regularisation', 'new_run',
-           'read_run', 'check_same_model', 'resumed_run', 'holds_run', 'clear_run', 'make_room', 'locked_run',
-           'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run', 'cmd_train', 'add_train_parser',
-           'load_generator', 'check_image_path', 'cmd_sample', 'read_rows', 'export_path', 'export_record',
-           'cmd_export', 'add_sample_parser', 'add_export_parser', 'cmd_eval', 'add_eval_parser', 'student_shape',
-           'make_student', 'cmd_distill', 'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose',
-           'add_diagnose_parser', 'build_parser', 'document_limits', 'error_line', 'main']
+           'init_distributed', 'exit_worker', 'trainable', 'check_config', 'check_regularisation', 'init_width',
+           'new_run', 'read_run', 'check_same_model', 'resumed_run', 'holds_run', 'clear_run', 'make_room',
+           'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run', 'recorded_data',
+           'training_data', 'cmd_train', 'add_train_parser', 'load_generator', 'check_image_path', 'cmd_sample',
+           'read_rows', 'export_path', 'export_record', 'cmd_export', 'add_sample_parser', 'add_export_parser',
+           'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill', 'add_distill_parser',
+           'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser', 'build_parser', 'document_limits',
+           'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -207,15 +208,26 @@ def check_regularisation(a, entry, config: TrainConfig):
     try: check_regularisers(loss, bool(a.spectral_norm), config.r1)
     except ValueError as e: raise CLIError(f"--loss {loss}: {e}") from None
 
-def new_run(a, entry) -> tuple:
-    "A new run's TrainConfig (the chapter's defaults, then the options given) and GAN builder."
+# %% ../nbs/10_cli.ipynb #7fd5f9c7
+def init_width(a) -> int | None:
+    "The width of --init's generator, which a fine-tuned run takes unless --width is given."
+    with user_errors(): spec = generator_spec(a.init)
+    config = spec.get('config') if isinstance(spec.get('config'), dict) else {}
+    if 'hidden' in config:
+        raise CLIError(f"--init {a.init} is a slim generator (hidden {config['hidden']}); "
+                       "fine-tuning starts from a full DCGAN such as dcgan-mnist")
+    return config.get('width') if a.width is None else a.width
+
+def new_run(a, entry, shape: dict) -> tuple:
+    "A new run's TrainConfig (chapter defaults, then the options given) and GAN builder."
     over = _given(batch_size=a.batch_size, seed=a.seed, time_limit=a.time_limit, r1=a.r1,
-                  n_critic=a.n_critic, **_changeable(a))
+                  n_critic=a.n_critic, init=a.init, **_changeable(a))
     config = entry.default_config(device=a.device, **over)
     check_config(config)
     check_regularisation(a, entry, config)
-    kw = _model_options(a)
-    return config, lambda: entry.gan(**kw)
+    kw = {**_model_options(a), **shape}
+    if a.init: kw['width'] = init_width(a)
+    return config, lambda: entry.gan(**_given(**kw))
 
 # %% ../nbs/10_cli.ipynb #c10a0006
 def read_run(out: Path) -> tuple[dict, dict]:
@@ -231,7 +243,7 @@ def read_run(out: Path) -> tuple[dict, dict]:
         raise CLIError(f"{ckpt} lacks the counters, optimizer or random state a resume needs")
     return tensors, meta
 
-def check_same_model(a, entry, spec: dict, out: Path):
+def check_same_model(a, entry, spec: dict, out: Path, shape: dict):
     "A CLIError unless the run's GAN is `a.model`'s, with any --width, --loss, --spectral-norm."
     arch = spec.get('arch')
     if arch != entry.gan.arch:
@@ -239,16 +251,23 @@ def check_same_model(a, entry, spec: dict, out: Path):
         hint = f"; resume it with `ganbook train {names[0]} --resume`" if names else ''
         raise CLIError(f"{out} holds a {names[0] if names else arch} run, not {a.model}{hint}")
     config = spec.get('config') if isinstance(spec.get('config'), dict) else {}
+    for key, value in shape.items():
+        if config.get(key, {'channels': 1, 'image_size': 28}[key]) != value:
+            raise CLIError(f"the run in {out} trains on images with {key} "
+                           f"{config.get(key, 28 if key == 'image_size' else 1)}, not {value}")
     for key, value in _model_options(a).items():
         if config.get(key, False if key == 'spectral_norm' else None) != value:
             flag = key.replace('_', '-')
             raise CLIError(f"--{flag} {value} differs from the run's {key} ({config.get(key)}); "
                            "a resumed run keeps its model (start a new one in another --out)")
 
-def resumed_run(a, entry, out: Path) -> tuple:
+def resumed_run(a, entry, out: Path, shape: dict) -> tuple:
     "The run's own TrainConfig with the changes allowed, and its GAN rebuilt from the checkpoint."
+    if a.init:
+        raise CLIError("--init starts a new run from trained weights; --resume continues the "
+                       "run in --out from its own checkpoint: give one")
     tensors, meta = read_run(out)
-    check_same_model(a, entry, meta['gan'], out)
+    check_same_model(a, entry, meta['gan'], out, shape)
     saved = meta['train']
     fixed = _given(batch_size=a.batch_size, seed=a.seed, r1=a.r1, n_critic=a.n_critic)
     for key, value in fixed.items():
@@ -324,13 +343,16 @@ def prior_segments(prior: dict) -> list:
 
 class RunRecord(Callback):
     "Keep `run.json`: this invocation as a segment after the earlier ones, saved with checkpoints."
-    def __init__(self, model: str, out: Path, device, world: int, resume: bool):
+    def __init__(self, model: str, out: Path, device, world: int, resume: bool,
+                 data: dict | None = None):
         self.path, self.model, self.trainer = out / 'run.json', model, None
         self.t0 = time.perf_counter()
         prior = {}
         if resume and self.path.exists():
             with user_errors(): prior = json.loads(self.path.read_text())
-        self.segments = prior_segments(prior if isinstance(prior, dict) else {})
+        prior = prior if isinstance(prior, dict) else {}
+        self.segments = prior_segments(prior)
+        self.data = data or prior.get('data')       # a folder of images; None: MNIST
         self.segment = {'command': command_line(), 'machine': machine_description(device),
                         'processes': world, 'torch': torch.__version__,
                         'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'from_step': None,
@@ -372,7 +394,8 @@ def save(self: RunRecord, status: str | None = None) -> dict:
             'epochs': cfg.epochs if cfg else None, 'max_steps': cfg.max_steps if cfg else None,
             'wall_time_s': round(sum(s.get('wall_time_s') or 0 for s in self.segments), 1),
             'commands': [s['command'] for s in self.segments],
-            **{k: seg[k] for k in ('machine', 'processes', 'torch')}, 'segments': self.segments}
+            **{k: seg[k] for k in ('machine', 'processes', 'torch')},
+            **({'data': self.data} if self.data else {}), 'segments': self.segments}
     write_json(self.path, info)
     return info
 
@@ -389,14 +412,14 @@ def failure_line(e: Exception, out: Path) -> str:
 
 # %% ../nbs/10_cli.ipynb #df2fc83c
 def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.device,
-              data: tuple) -> tuple:
+              data: tuple, data_info: dict | None = None) -> tuple:
     "Train with `fit_gan` (continuing `out` if --resume); returns (trainer, rank, world, run.json)."
     rank, world = init_distributed(device)
     if world > 1:
         config.device = str(device if device.type != 'cuda' else
                             torch.device('cuda', torch.cuda.current_device()))
     images, labels = data
-    record = RunRecord(a.model, out, device, world, a.resume) if rank == 0 else None
+    record = RunRecord(a.model, out, device, world, a.resume, data_info) if rank == 0 else None
     callbacks = [MetricsLogger(), SampleGrid(), Checkpointer(), *([record] if record else [])]
     try:
         with user_errors(CheckpointError):
@@ -419,6 +442,37 @@ def train_run(a, entry, config: TrainConfig, make_gan, out: Path, device: torch.
     info = record.save('done') if record else None
     return trainer, rank, world, info
 
+# %% ../nbs/10_cli.ipynb #ef566bf9
+def recorded_data(out: Path) -> dict | None:
+    "The image folder a run in `out` trained on, from its `run.json` (None: MNIST, or no run)."
+    try: info = json.loads((out / 'run.json').read_text())
+    except (OSError, ValueError): return None
+    data = info.get('data') if isinstance(info, dict) else None
+    keys = ('folder', 'image_size', 'channels')
+    return data if isinstance(data, dict) and all(k in data for k in keys) else None
+
+def training_data(a, entry, out: Path) -> tuple:
+    "What to train on: MNIST, or --data's folder of images (on --resume: the run's, by default)."
+    folder, size, channels = a.data, a.image_size, a.channels
+    used = recorded_data(out) if a.resume and folder is None else None
+    if used: folder, size, channels = used['folder'], used['image_size'], used['channels']
+    if folder is None:
+        if (size or 28) != 28 or (channels or 1) != 1:
+            raise CLIError("--image-size and --channels describe the images of --data DIR; "
+                           "MNIST's digits are 28×28 grayscale")
+        with user_errors(MissingDataError): return load_mnist(), None
+    if 'image_size' not in inspect.signature(entry.gan).parameters:
+        raise CLIError(f"--data trains dcgan on a folder of images; {a.model} is built for "
+                       "MNIST's labelled 28×28 digits")
+    size, channels = size or 64, channels or 3
+    with user_errors(): images, skipped = load_image_folder(folder, size, channels,
+                                                            progress=not a.quiet)
+    note = f"; skipped {len(skipped)} unreadable (e.g. {skipped[0].name})" if skipped else ''
+    print(f"data: {len(images):,} images from {folder} as {channels}×{size}×{size}{note}")
+    info = dict(folder=str(Path(folder).resolve()), image_size=size, channels=channels,
+                images=len(images), skipped=len(skipped))
+    return (images, None), info
+
 def cmd_train(a) -> int:
     "Train a chapter's GAN on MNIST, or continue a run with --resume, and write the run directory."
     entry = trainable(a.model)
@@ -427,13 +481,15 @@ def cmd_train(a) -> int:
     if a.resume and a.force:
         raise CLIError("--resume continues the run in --out and --force replaces it: give one")
     check_folder(out, '--out')
-    config, make_gan = (None, None) if a.resume else new_run(a, entry)
-    with user_errors(MissingDataError): data = load_mnist()     # before anything is written
+    data, data_info = training_data(a, entry, out)          # before anything is written
+    shape = {k: data_info[k] for k in ('channels', 'image_size')} if data_info else {}
+    config, make_gan = (None, None) if a.resume else new_run(a, entry, shape)
     lead = int(os.environ.get('RANK', '0')) == 0    # under torchrun, rank 0 owns the directory
     with locked_run(out) if lead else contextlib.nullcontext():
-        if a.resume: config, make_gan = resumed_run(a, entry, out)
+        if a.resume: config, make_gan = resumed_run(a, entry, out, shape)
         elif lead: make_room(out, a.force)
-        trainer, rank, world, info = train_run(a, entry, config, make_gan, out, device, data)
+        trainer, rank, world, info = train_run(a, entry, config, make_gan, out, device, data,
+                                               data_info)
     if rank != 0: return exit_worker(0)
     last = sorted((out / 'samples').glob('*.png'))
     why = f" ({trainer.stop_reason})" if trainer.stop_reason else ''
@@ -446,8 +502,10 @@ def cmd_train(a) -> int:
 def add_train_parser(sub):
     "The `train` subcommand and its options."
     t = sub.add_parser('train', help='train a model and write a run directory', **_fmt(
-        "Train a chapter's GAN on MNIST. Writes checkpoints, sample grids, metrics.jsonl, the\n"
-        "config and run.json (every invocation that trained the run) to --out, which must not\n"
+        "Train a chapter's GAN on MNIST, or dcgan on a folder of your own images (--data DIR),\n"
+        "from scratch or from trained weights (--init: fine-tuning). Writes checkpoints, sample\n"
+        "grids, metrics.jsonl, the config and run.json (every invocation that trained the run)\n"
+        "to --out, which must not\n"
         "hold another run (--force replaces it). --resume continues the run in --out with the\n"
         "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
         "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --r1,\n"
@@ -455,6 +513,8 @@ def add_train_parser(sub):
         "range shown are refused. Chapter 7 explains the losses and regularisers.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
         "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume\n"
+        "  ganbook train dcgan --data faces/ --image-size 64 --channels 3 --device cuda\n"
+        "  ganbook train dcgan --init dcgan-mnist --data my_digits/ --image-size 28 --channels 1\n"
         "  ganbook train dcgan --loss wgan-gp --n-critic 5 --lr 1e-4 --lr-d 1e-4\n"
         "  ganbook train cgan --loss hinge --spectral-norm"))
     t.add_argument('model', help=f"one of {', '.join(TRAINABLE)}")
@@ -478,6 +538,15 @@ def add_train_parser(sub):
                    help='weight of the R1 penalty on real data (0: off)')
     t.add_argument('--n-critic', type=int, metavar='K', help='D steps per G step')
     t.add_argument('--seed', type=int)
+    t.add_argument('--data', metavar='DIR', help='train dcgan on this folder of PNG/JPEG images '
+                   '(searched recursively) instead of MNIST; on --resume: the run\'s folder')
+    t.add_argument('--image-size', type=int, choices=(28, 32, 64),
+                   help="side of the --data images after resize and centre crop (default 64)")
+    t.add_argument('--channels', type=int, choices=(1, 3),
+                   help='1 (grayscale) or 3 (RGB) for --data (default 3)')
+    t.add_argument('--init', metavar='MODEL',
+                   help='start G (and D, if the file holds it) from a shipped model, a run '
+                   'directory or a weights file: fine-tuning; the width comes from it')
     t.add_argument('--out', help='run directory (default runs/MODEL)')
     t.add_argument('--resume', action='store_true', help='continue the run in --out')
     t.add_argument('--force', action='store_true',
@@ -560,7 +629,8 @@ def export_record(run: Path, note: dict) -> dict:
             'epochs': train.get('epochs'), 'steps': meta.get('step'),
             'wall_time_s': info.get('wall_time_s'), 'machine': info.get('machine'),
             'torch': info.get('torch'), 'train': train, 'loss': meta.get('loss'),
-            'D': meta.get('D'), **note}
+            'D': meta.get('D'), **({'parent': train['init']} if train.get('init') else {}),
+            **({'data': info['data']} if info.get('data') else {}), **note}
 
 def cmd_export(a) -> int:
     "Copy a run's (EMA) generator into a weights file with its training record."
@@ -612,6 +682,10 @@ def cmd_eval(a) -> int:
     "Print chapter 5's metrics for a shipped model or a run."
     from ganbook import metrics
     G = load_generator(a.model)
+    c, s = G.config.get('channels', 1), G.config.get('image_size', 28)
+    if (c, s) != (1, 28):
+        raise CLIError(f"{a.model} makes {c}×{s}×{s} images, not MNIST digits: the MNIST "
+                       "classifier's features do not apply to them")
     with user_errors(ValueError, MissingDataError):
         r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
         floor = metrics.fid_floor(a.n, seed=a.seed)      # real vs real at the same n

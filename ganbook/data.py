@@ -9,15 +9,18 @@ import contextlib
 import functools
 import math
 import os
+import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root', 'load_mnist', 'BatchIterator',
-           'ring_centers', 'grid_centers', 'gaussian_mixture', 'ring_of_gaussians', 'grid_of_gaussians', 'image_grid',
-           'show_grid', 'save_grid']
+__all__ = ['MNIST_FILES', 'IMAGE_SUFFIXES', 'MissingDataError', 'repo_data_dir', 'user_cache_dir', 'mnist_root', 'load_mnist',
+           'BatchIterator', 'ring_centers', 'grid_centers', 'gaussian_mixture', 'ring_of_gaussians',
+           'grid_of_gaussians', 'image_grid', 'show_grid', 'save_grid', 'ImageFolderError', 'image_files',
+           'available_memory', 'check_memory', 'read_image', 'load_image_folder', 'load_images', 'draw_shapes']
 
 # %% ../nbs/00_data.ipynb #299d42c8
 # the four gzipped IDX files of MNIST, as torchvision names them in MNIST/raw/
@@ -220,3 +223,114 @@ def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     save_image(image_grid(images, nrow=nrow), path)
     return path
+
+# %% ../nbs/00_data.ipynb #5e6185e4
+# the file types a folder of images is searched for (lower-case suffixes)
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
+
+class ImageFolderError(ValueError):
+    "A folder that cannot be used as a dataset: missing, empty, unreadable or too large."
+
+def image_files(folder) -> list[Path]:
+    "The PNG and JPEG files under `folder`, searched recursively, in sorted order."
+    folder = Path(folder)
+    if not folder.is_dir(): raise ImageFolderError(f"{folder} is not a folder")
+    found = (p for p in folder.rglob('*') if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in found if p.is_file())
+
+def available_memory() -> int | None:
+    "Bytes of memory free now (Linux's MemAvailable, else all physical memory), or None."
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    return None
+
+def check_memory(n: int, size: int, channels: int, max_bytes: int | None = None) -> int:
+    "Bytes `n` uint8 images of `channels`×`size`×`size` need; an error above `max_bytes`."
+    need = n * channels * size * size
+    free = available_memory()
+    limit = max_bytes if max_bytes is not None else (free // 2 if free else None)
+    if limit is not None and need > limit:
+        why = 'the limit given' if max_bytes is not None else 'half the memory free now'
+        raise ImageFolderError(
+            f"{n:,} images of {channels}×{size}×{size} need {need / 2**30:.2f} GiB in memory, "
+            f"more than this in-memory path allows ({limit / 2**30:.2f} GiB, {why}); "
+            "use a smaller image size or a subset of the folder")
+    return need
+
+# %% ../nbs/00_data.ipynb #b62a86a2
+def read_image(path, size: int, channels: int) -> torch.Tensor:
+    "One image file as uint8 `[channels, size, size]`: shorter side resized, then centre-cropped."
+    from PIL import Image, ImageOps
+    mode = 'L' if channels == 1 else 'RGB'
+    with Image.open(path) as im:
+        im.draft(mode, (size, size))            # JPEG: decode at a reduced scale if it can
+        im = ImageOps.fit(im.convert(mode), (size, size), Image.Resampling.LANCZOS)
+    pixels = torch.from_numpy(np.array(im, dtype=np.uint8))
+    return pixels[None] if channels == 1 else pixels.permute(2, 0, 1)
+
+# %% ../nbs/00_data.ipynb #eaa15bcc
+def _check_image_shape(size: int, channels: int):
+    "A ValueError unless `channels` is 1 or 3 and `size` at least 4 pixels."
+    if channels not in (1, 3): raise ValueError(f"channels must be 1 or 3, got {channels}")
+    if not (isinstance(size, int) and size >= 4):
+        raise ValueError(f"size must be a whole number of pixels, at least 4; got {size!r}")
+
+# exceptions Pillow raises for a file it cannot decode
+_UNREADABLE = (OSError, ValueError, SyntaxError)
+
+def load_image_folder(folder, size: int = 64, channels: int = 3, max_bytes: int | None = None,
+                      progress: bool = False) -> tuple[torch.Tensor, list[Path]]:
+    "Every readable image under `folder` as uint8 `[N, C, size, size]`, and the files skipped."
+    from PIL import Image
+    from tqdm.auto import tqdm
+    _check_image_shape(size, channels)
+    files = image_files(folder)
+    if not files: raise ImageFolderError(f"no PNG or JPEG files in {folder}")
+    check_memory(len(files), size, channels, max_bytes)
+    out = torch.empty(len(files), channels, size, size, dtype=torch.uint8)
+    n, skipped = 0, []
+    bar = tqdm(files, desc=f'reading {Path(folder).name}', unit='img',
+               disable=not progress or len(files) < 1000)
+    for p in bar:
+        try: out[n] = read_image(p, size, channels)
+        except (*_UNREADABLE, Image.DecompressionBombError): skipped.append(p); continue
+        n += 1
+    if n == 0:
+        raise ImageFolderError(f"none of the {len(files):,} image files in {folder} "
+                               f"could be read (e.g. {skipped[0].name})")
+    return out[:n], skipped
+
+def load_images(folder, size: int = 64, channels: int = 3, max_bytes: int | None = None,
+                progress: bool = False) -> torch.Tensor:
+    "A folder of PNG/JPEG images as one uint8 tensor `[N, C, size, size]` (warns about skips)."
+    images, skipped = load_image_folder(folder, size, channels, max_bytes, progress)
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} unreadable image files in {folder} "
+                      f"(e.g. {skipped[0].name})", stacklevel=2)
+    return images
+
+# %% ../nbs/00_data.ipynb #5164eb04
+def draw_shapes(folder, n: int = 300, size: int = 64, seed: int = 0) -> Path:
+    "Write `n` synthetic PNGs (a coloured disc, square or triangle on a plain ground) to `folder`."
+    import random
+    from PIL import Image, ImageDraw
+    rng, folder = random.Random(seed), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        side = size + rng.choice((0, 0, 8, 24))             # some files are larger
+        ground = tuple(rng.randrange(0, 90) for _ in range(3))
+        im = Image.new('RGB', (side, side), ground)
+        r = rng.uniform(0.18, 0.32) * side
+        cx, cy = (rng.uniform(r, side - r) for _ in range(2))
+        ink = tuple(rng.randrange(120, 256) for _ in range(3))
+        draw, kind = ImageDraw.Draw(im), i % 3
+        box = (cx - r, cy - r, cx + r, cy + r)
+        if kind == 0: draw.ellipse(box, fill=ink)
+        elif kind == 1: draw.rectangle(box, fill=ink)
+        else: draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=ink)
+        if i % 10 == 9: im = im.convert('L')               # a few grayscale files
+        im.save(folder / f'{i:05d}.png')
+    return folder

@@ -14,8 +14,9 @@ from .train import (
     register_trainable)
 
 # %% auto #0
-__all__ = ['dcgan_init', 'generator_stack', 'Generator', 'discriminator_features', 'check_images', 'Discriminator', 'DCGAN',
-           'default_config', 'train', 'slerp', 'interpolate']
+__all__ = ['IMAGE_SIZES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'Generator', 'discriminator_features',
+           'feature_channels', 'check_images', 'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp',
+           'interpolate']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):
@@ -30,34 +31,51 @@ def dcgan_init(module: nn.Module):
             nn.init.zeros_(m.bias)
 
 # %% ../nbs/03_dcgan.ipynb #af0f8185
-def generator_stack(n_in: int, hidden: tuple, channels: int) -> nn.Sequential:
+# the image sides the DCGAN construction supports
+IMAGE_SIZES = (28, 32, 64)
+
+def stage_sizes(image_size: int = 28) -> list[int]:
+    "Sides of the hidden maps for `image_size`: 28 → [7, 14], 32 → [4, 8, 16], 64 → [4, …, 32]."
+    if image_size not in IMAGE_SIZES:
+        raise ValueError(f"image size must be one of {IMAGE_SIZES}, got {image_size}")
+    sizes = [7 if image_size == 28 else 4]
+    while 2 * sizes[-1] < image_size: sizes.append(2 * sizes[-1])
+    return sizes
+
+def generator_stack(n_in: int, hidden: tuple, channels: int,
+                    image_size: int = 28) -> nn.Sequential:
     "DCGAN generator body: n_in×1×1 → hidden[0]×7×7 → hidden[1]×14×14 → channels×28×28 (tanh)."
-    c1, c2 = hidden
-    return nn.Sequential(
-        nn.ConvTranspose2d(n_in, c1, 7, 1, 0, bias=False),    # 1×1 → 7×7
-        nn.BatchNorm2d(c1),
-        nn.ReLU(True),
-        nn.ConvTranspose2d(c1, c2, 4, 2, 1, bias=False),      # 7×7 → 14×14
-        nn.BatchNorm2d(c2),
-        nn.ReLU(True),
-        nn.ConvTranspose2d(c2, channels, 4, 2, 1),            # 14×14 → 28×28
-        nn.Tanh())
+    sizes = stage_sizes(image_size)
+    if len(hidden) != len(sizes):
+        maps = ', '.join(f'{s}×{s}' for s in sizes)
+        raise ValueError(f"hidden must be {len(sizes)} channel counts ({maps}), got {hidden}")
+    layers = [nn.ConvTranspose2d(n_in, hidden[0], sizes[0], 1, 0, bias=False)]  # 1×1 → 7×7
+    layers += [nn.BatchNorm2d(hidden[0]), nn.ReLU(True)]
+    for c_in, c_out in zip(hidden, hidden[1:]):                # 7×7 → 14×14 (doubling)
+        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
+        layers += [nn.BatchNorm2d(c_out), nn.ReLU(True)]
+    layers += [nn.ConvTranspose2d(hidden[-1], channels, 4, 2, 1)]   # 14×14 → 28×28
+    return nn.Sequential(*layers, nn.Tanh())
 
 # %% ../nbs/03_dcgan.ipynb #787a3f74
+def default_hidden(width: int, image_size: int = 28) -> tuple:
+    "G's hidden channels for `width`: (4w, 2w) at 28, (4w, 2w, w) at 32, (8w, 4w, 2w, w) at 64."
+    k = len(stage_sizes(image_size))
+    return tuple(width * 2 ** (max(k, 3) - 1 - i) for i in range(k))
+
 @register('dcgan.Generator')
 class Generator(Sampler, nn.Module):
     "DCGAN generator z → 7×7 → 14×14 → 28×28; `hidden` channels (None: 4·width, 2·width)."
     def __init__(self, nz: int = 100, width: int = 64, channels: int = 1,
-                 hidden: tuple | None = None):
+                 hidden: tuple | None = None, image_size: int = 28):
         super().__init__()
         self.config = dict(nz=nz, width=width, channels=channels)
         if hidden is not None:                  # a slim or pruned generator: `width` is not used
-            if len(hidden) != 2:
-                raise ValueError(f"hidden must be two channel counts (7×7, 14×14), got {hidden}")
             self.config['hidden'] = list(hidden)
         else:
-            hidden = (4 * width, 2 * width)
-        self.net = generator_stack(nz, hidden, channels)
+            hidden = default_hidden(width, image_size)
+        if image_size != 28: self.config['image_size'] = image_size
+        self.net = generator_stack(nz, hidden, channels, image_size)
         dcgan_init(self)
 
     def latent(self, n: int, *, generator=None, device='cpu') -> dict:
@@ -65,21 +83,27 @@ class Generator(Sampler, nn.Module):
         return {'z': normal_noise(n, self.config['nz'], generator=generator, device=device)}
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        "Images [n, channels, 28, 28] in [-1, 1]."
+        "Images [n, channels, size, size] in [-1, 1]."
         nz = self.config['nz']
         if z.ndim != 2 or z.shape[1] != nz:
             raise ValueError(f"z must be [n, {nz}], got {tuple(z.shape)}")
         return self.net(z[:, :, None, None])
 
 # %% ../nbs/03_dcgan.ipynb #150c11fe
-def discriminator_features(in_channels: int, width: int) -> nn.Sequential:
+def discriminator_features(in_channels: int, width: int,
+                           image_size: int = 28) -> nn.Sequential:
     "DCGAN discriminator body: in_channels×28×28 → width×14×14 → 2·width×7×7 (LeakyReLU 0.2)."
-    return nn.Sequential(
-        nn.Conv2d(in_channels, width, 4, 2, 1),               # 28×28 → 14×14
-        nn.LeakyReLU(0.2, True),
-        nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),     # 14×14 → 7×7
-        nn.BatchNorm2d(2 * width),
-        nn.LeakyReLU(0.2, True))
+    layers = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]   # 28 → 14
+    c = width
+    for _ in stage_sizes(image_size)[1:]:                      # 14×14 → 7×7 (halving)
+        layers += [nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False)]
+        layers += [nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2, True)]
+        c *= 2
+    return nn.Sequential(*layers)
+
+def feature_channels(width: int, image_size: int = 28) -> int:
+    "Channels of `discriminator_features`' last map: 2·width at 28, 4·width at 32, 8·width at 64."
+    return width * 2 ** (len(stage_sizes(image_size)) - 1)
 
 def check_images(x: torch.Tensor, channels: int, size: int = 28):
     "Raise a clear error unless `x` is a batch [n, channels, size, size]."
@@ -91,23 +115,27 @@ def check_images(x: torch.Tensor, channels: int, size: int = 28):
 @register('dcgan.Discriminator')
 class Discriminator(nn.Module):
     "DCGAN discriminator 28×28 → 14×14 → 7×7 → one logit per image (via `hidden` features if > 0)."
-    def __init__(self, width: int = 64, channels: int = 1, hidden: int = 0):
+    def __init__(self, width: int = 64, channels: int = 1, hidden: int = 0,
+                 image_size: int = 28):
         super().__init__()
         self.config = dict(width=width, channels=channels, hidden=hidden)
-        self.features = discriminator_features(channels, width)
+        if image_size != 28: self.config['image_size'] = image_size
+        self.image_size = image_size
+        self.features = discriminator_features(channels, width, image_size)
+        c, side = feature_channels(width, image_size), stage_sizes(image_size)[0]
         if hidden:      # mirror G: a 7×7 convolution to `hidden` features, a 1×1 one to the logit
             self.head = nn.Sequential(
-                nn.Conv2d(2 * width, hidden, 7, 1, 0, bias=False),
+                nn.Conv2d(c, hidden, side, 1, 0, bias=False),
                 nn.BatchNorm2d(hidden),
                 nn.LeakyReLU(0.2, True),
                 nn.Conv2d(hidden, 1, 1))
         else:           # hidden=0: one 7×7 convolution from the 7×7 map to the logit
-            self.head = nn.Conv2d(2 * width, 1, 7, 1, 0)
+            self.head = nn.Conv2d(c, 1, side, 1, 0)
         dcgan_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "One real-vs-fake logit per image, shape [n]."
-        check_images(x, self.config['channels'])
+        check_images(x, self.config['channels'], self.image_size)
         return self.head(self.features(x)).flatten()
 
 # %% ../nbs/03_dcgan.ipynb #6f76bd79
@@ -115,14 +143,15 @@ class Discriminator(nn.Module):
 class DCGAN(GAN):
     "DCGAN's G and D under a GAN objective; D's head has `d_hidden` features (None: 4·width)."
     def __init__(self, nz: int = 100, width: int = 32, channels: int = 1,
-                 loss: str = 'nonsaturating',
-                 d_hidden: int | None = None, spectral_norm: bool = False):
+                 loss: str = 'nonsaturating', d_hidden: int | None = None,
+                 spectral_norm: bool = False, image_size: int = 28):
         d_hidden = 4 * width if d_hidden is None else d_hidden
-        G = Generator(nz, width, channels)
-        D = Discriminator(width, channels, d_hidden)
+        G = Generator(nz, width, channels, image_size=image_size)
+        D = Discriminator(width, channels, d_hidden, image_size)
         super().__init__(G, D, loss, spectral_norm)
         self.config = dict(nz=nz, width=width, channels=channels, loss=get_loss(loss).name,
                            d_hidden=d_hidden, **self.options())
+        if image_size != 28: self.config['image_size'] = image_size
 
 def default_config(**overrides) -> TrainConfig:
     "The shipped weights' recipe: batch 64, Adam (β1 0.5) at 1e-3 for G, 2e-4 for D, EMA 0.999."
@@ -134,9 +163,10 @@ register_trainable('dcgan', DCGAN, default_config)
 
 def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 32,
           loss='nonsaturating', images=None, resume: bool = False, **trainer_kw) -> Trainer:
-    "Train a DCGAN on MNIST (or on `images`) with the engine; returns the finished `Trainer`."
+    "Train a DCGAN on MNIST (or on uint8 `images` [N, C, S, S]); returns the finished `Trainer`."
     data = load_mnist(train=True)[0] if images is None else images
-    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss), data,
+    shape = dict(channels=data.shape[1], image_size=data.shape[-1]) if data.ndim == 4 else {}
+    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss, **shape), data,
                    config=config or default_config(), out=out, resume=resume, **trainer_kw)
 
 # %% ../nbs/03_dcgan.ipynb #af66a044

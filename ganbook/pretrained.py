@@ -11,12 +11,12 @@ from pathlib import Path
 import torch
 
 from .train import (
-    FORMAT, CheckpointError, _split, atomic_save, build_model, import_chapters, model_spec,
-    read_safetensors, weights_dir)
+    FORMAT, CheckpointError, _describe, _split, atomic_save, build_model, check_shapes,
+    import_chapters, model_spec, read_safetensors, weights_dir)
 
 # %% auto #0
 __all__ = ['WEIGHTS_FORMAT', 'RECORD_FORMAT', 'available', 'save_weights', 'load', 'record', 'history', 'records_dir',
-           'save_record', 'load_record']
+           'save_record', 'load_record', 'generator_spec', 'start_from']
 
 # %% ../nbs/09_pretrained.ipynb #00de4ba7
 # the format field of a shipped generator's safetensors metadata
@@ -129,3 +129,30 @@ def load_record(name: str, folder=None) -> tuple[dict, dict]:
     st = p.with_suffix('.safetensors')
     tensors = read_safetensors(st)[0] if st.is_file() else {}
     return doc['data'], tensors
+
+# %% ../nbs/09_pretrained.ipynb #6e200243
+def generator_spec(name_or_path) -> dict:
+    "The generator spec (`arch`, `config`) in a shipped name, weights file, run or checkpoint."
+    path = _resolve(name_or_path)
+    _, meta = read_safetensors(path, tensors=False)
+    if not isinstance(meta.get('G'), dict): raise CheckpointError(f"{path} names no generator")
+    return meta['G']
+
+def start_from(gan: torch.nn.Module, name_or_path) -> list[str]:
+    "Copy G (EMA first), and D where the file holds a matching one, into `gan`; what was copied."
+    path = _resolve(name_or_path)
+    tensors, meta = read_safetensors(path)
+    state = _generator_state(path, tensors, meta, ema=True)
+    have, want = meta.get('G'), model_spec(gan.G)
+    if have != want:
+        raise CheckpointError(f"{name_or_path} holds {_describe(have)}, but this run builds "
+                              f"{_describe(want)}: the width, image size and channels must match")
+    check_shapes(gan.G, state, f"{path} (G)")
+    gan.G.load_state_dict(state)
+    copied = ['G']
+    d_state = _split(tensors, 'D') if meta.get('format') == FORMAT else {}
+    if d_state and meta.get('D') == model_spec(gan.D):
+        check_shapes(gan.D, d_state, f"{path} (D)")
+        gan.D.load_state_dict(d_state)
+        copied.append('D')
+    return copied

@@ -316,6 +316,7 @@ class TrainConfig:
     sample_every: int = 500        # steps between sample grids (0: none)
     checkpoint_every: int = 1000   # steps between checkpoints (0: none)
     n_grid: int = 64               # samples in each grid
+    init: str | None = None        # start from these weights: a shipped name, run or file
 
 # %% ../nbs/01_train.ipynb #fc6c51fb
 @patch
@@ -987,8 +988,12 @@ def fit_gan(make_gan, data, labels=None, config: TrainConfig | None = None, out=
     "Seed, build the GAN with `make_gan()`, train it (continuing `out` if `resume`); return it."
     config = config or TrainConfig()
     torch.manual_seed(config.seed)                  # same initial weights for the same seed
-    trainer = Trainer(make_gan(), data, labels, config=config, out=out, **trainer_kw)
-    if resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists():
-        trainer.load_checkpoint()
+    gan = make_gan()
+    resuming = resume and out is not None and (Path(out) / 'checkpoint.safetensors').exists()
+    if config.init and not resuming:                # fine-tuning: G (and D) from trained weights
+        from .pretrained import start_from          # pretrained builds on this module
+        start_from(gan, config.init)
+    trainer = Trainer(gan, data, labels, config=config, out=out, **trainer_kw)
+    if resuming: trainer.load_checkpoint()
     trainer.fit()
     return trainer
