@@ -36,9 +36,9 @@ __all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 
            'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run', 'recorded_data',
            'training_data', 'cmd_train', 'add_train_parser', 'load_generator', 'check_image_path', 'cmd_sample',
            'read_rows', 'export_path', 'export_record', 'cmd_export', 'add_sample_parser', 'add_export_parser',
-           'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill', 'add_distill_parser',
-           'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser', 'build_parser', 'document_limits',
-           'error_line', 'main']
+           'eval_reference', 'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
+           'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser', 'build_parser',
+           'document_limits', 'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -218,14 +218,14 @@ def init_width(a) -> int | None:
                        "fine-tuning starts from a full DCGAN such as dcgan-mnist")
     return config.get('width') if a.width is None else a.width
 
-def new_run(a, entry, shape: dict) -> tuple:
+def new_run(a, entry, shape: dict | None = None) -> tuple:
     "A new run's TrainConfig (chapter defaults, then the options given) and GAN builder."
     over = _given(batch_size=a.batch_size, seed=a.seed, time_limit=a.time_limit, r1=a.r1,
                   n_critic=a.n_critic, init=a.init, **_changeable(a))
     config = entry.default_config(device=a.device, **over)
     check_config(config)
     check_regularisation(a, entry, config)
-    kw = {**_model_options(a), **shape}
+    kw = {**_model_options(a), **(shape or {})}
     if a.init: kw['width'] = init_width(a)
     return config, lambda: entry.gan(**_given(**kw))
 
@@ -243,7 +243,7 @@ def read_run(out: Path) -> tuple[dict, dict]:
         raise CLIError(f"{ckpt} lacks the counters, optimizer or random state a resume needs")
     return tensors, meta
 
-def check_same_model(a, entry, spec: dict, out: Path, shape: dict):
+def check_same_model(a, entry, spec: dict, out: Path, shape: dict | None = None):
     "A CLIError unless the run's GAN is `a.model`'s, with any --width, --loss, --spectral-norm."
     arch = spec.get('arch')
     if arch != entry.gan.arch:
@@ -251,7 +251,7 @@ def check_same_model(a, entry, spec: dict, out: Path, shape: dict):
         hint = f"; resume it with `ganbook train {names[0]} --resume`" if names else ''
         raise CLIError(f"{out} holds a {names[0] if names else arch} run, not {a.model}{hint}")
     config = spec.get('config') if isinstance(spec.get('config'), dict) else {}
-    for key, value in shape.items():
+    for key, value in (shape or {}).items():
         if config.get(key, {'channels': 1, 'image_size': 28}[key]) != value:
             raise CLIError(f"the run in {out} trains on images with {key} "
                            f"{config.get(key, 28 if key == 'image_size' else 1)}, not {value}")
@@ -261,7 +261,7 @@ def check_same_model(a, entry, spec: dict, out: Path, shape: dict):
             raise CLIError(f"--{flag} {value} differs from the run's {key} ({config.get(key)}); "
                            "a resumed run keeps its model (start a new one in another --out)")
 
-def resumed_run(a, entry, out: Path, shape: dict) -> tuple:
+def resumed_run(a, entry, out: Path, shape: dict | None = None) -> tuple:
     "The run's own TrainConfig with the changes allowed, and its GAN rebuilt from the checkpoint."
     if a.init:
         raise CLIError("--init starts a new run from trained weights; --resume continues the "
@@ -678,18 +678,42 @@ def add_export_parser(sub):
     e.set_defaults(func=cmd_export)
 
 # %% ../nbs/10_cli.ipynb #fe6c1061
+def eval_reference(a, G) -> tuple:
+    "The real images --inception compares with: --real, the run's --data folder, or MNIST's."
+    from ganbook.data import load_images
+    c, s = G.config.get('channels', 1), G.config.get('image_size', 28)
+    run = Path(a.model)
+    used = recorded_data(run) if run.is_dir() else None
+    folder = a.real or (used['folder'] if used else None)
+    if folder is None and (c, s) == (1, 28):
+        with user_errors(MissingDataError): x = load_mnist(train=False)[0]
+        return x[:, None], 'the 10,000 MNIST test digits'
+    if folder is None:
+        raise CLIError(f"{a.model} does not record the folder it trained on; give --real DIR")
+    with user_errors(): x = load_images(folder, s, c, progress=not a.json)
+    seen = used is not None and a.real is None
+    why = ' (its training images: a G that memorised them would score near 0)' if seen else ''
+    return x, f"{len(x):,} images from {folder}{why}"
+
+# %% ../nbs/10_cli.ipynb #50f68b74
 def cmd_eval(a) -> int:
-    "Print chapter 5's metrics for a shipped model or a run."
+    "Print chapter 5's metrics for a shipped model or a run (Inception features with --inception)."
     from ganbook import metrics
     G = load_generator(a.model)
     c, s = G.config.get('channels', 1), G.config.get('image_size', 28)
-    if (c, s) != (1, 28):
+    if a.inception:
+        real, what = eval_reference(a, G)
+        with user_errors(ValueError, MissingDataError, metrics.MissingWeightsError):
+            r = metrics.evaluate_images(G, real, a.n, weights=a.inception, seed=a.seed)
+        r['reference'] = what
+    elif (c, s) != (1, 28):
         raise CLIError(f"{a.model} makes {c}×{s}×{s} images, not MNIST digits: the MNIST "
-                       "classifier's features do not apply to them")
-    with user_errors(ValueError, MissingDataError):
-        r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
-        floor = metrics.fid_floor(a.n, seed=a.seed)      # real vs real at the same n
-    r.update(floor_fid=floor, fid_x_floor=r['fid'] / floor)
+                       "classifier's features do not apply; give --inception WEIGHTS.safetensors")
+    else:
+        with user_errors(ValueError, MissingDataError):
+            r = metrics.evaluate(G, a.n, seed=a.seed, device='cpu')
+            floor = metrics.fid_floor(a.n, seed=a.seed)      # real vs real at the same n
+        r.update(floor_fid=floor, fid_x_floor=r['fid'] / floor)
     if a.json:
         print(json.dumps(r))
         return 0
@@ -701,12 +725,20 @@ def add_eval_parser(sub):
     v = sub.add_parser('eval', help="chapter 5's metrics (FID, KID, IS, precision/recall)", **_fmt(
         "Evaluate a shipped model or a run directory against the 10,000 MNIST test digits.\n"
         "Also prints the floor (the FID of n real training digits against the same reference)\n"
-        "and the FID as a multiple of it, the number the course reports.\n\n"
-        "example:\n  ganbook eval dcgan-mnist --n 10000 --json"))
+        "and the FID as a multiple of it, the number the course reports. Models of other images\n"
+        "(ganbook train --data) need Inception-v3 features: --inception names a safetensors file\n"
+        "of torch-fidelity's Inception weights that you supply (nothing is downloaded).\n\n"
+        "example:\n  ganbook eval dcgan-mnist --n 10000 --json\n"
+        "  ganbook eval runs/faces --inception pt_inception.safetensors --n 5000"))
     v.add_argument('model', metavar='CKPT_OR_NAME')
     v.add_argument('--n', type=int, default=10000, help='samples to draw and compare')
     v.add_argument('--seed', type=int, default=0)
     v.add_argument('--json', action='store_true', help='print one JSON object')
+    v.add_argument('--inception', metavar='WEIGHTS',
+                   help="Inception-v3 features from this safetensors file instead of the MNIST "
+                   "classifier's")
+    v.add_argument('--real', metavar='DIR', help="images to compare with under --inception "
+                   "(default: the run's --data folder, or the MNIST test digits)")
     v.set_defaults(func=cmd_eval)
 
 # %% ../nbs/10_cli.ipynb #d910e7e4

@@ -5,6 +5,7 @@
 # %% ../nbs/06_evaluation.ipynb #d03caaaf
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import hashlib
@@ -13,7 +14,6 @@ import os
 import platform
 import re
 import time
-import urllib.request
 import warnings
 from pathlib import Path
 from typing import NamedTuple
@@ -34,9 +34,9 @@ __all__ = ['CLASSIFIER_WEIGHTS', 'LUMA_601', 'EXTRACTOR_NAME', 'EXTRACTOR_VERSIO
            'ImagesDataset', 'extract_features', 'predict', 'random_shift', 'classifier_accuracy', 'train_classifier',
            'MNISTFeatureExtractor', 'register_extractor', 'fidelity_cache_dir', 'check_sample_counts',
            'fidelity_metrics', 'per_image_kl', 'inception_score', 'feature_statistics', 'frechet_distance', 'knn_radii',
-           'in_manifold', 'precision_recall', 'MissingWeightsError', 'inception_weights_path',
-           'fetch_inception_weights', 'derive_seed', 'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy',
-           'real_images', 'evaluate', 'fid_floor', 'blur', 'add_noise']
+           'in_manifold', 'precision_recall', 'MissingWeightsError', 'inception_weights_path', 'derive_seed',
+           'sample_images', 'label_accuracy', 'CodeMatch', 'code_accuracy', 'real_images', 'evaluate', 'fid_floor',
+           'blur', 'add_noise', 'evaluate_images']
 
 # %% ../nbs/06_evaluation.ipynb #37ef190b
 class MNISTClassifier(nn.Module):
@@ -141,6 +141,14 @@ def _check_float_range(x: torch.Tensor):
                          "which look like [0, 1] pixels (no pixel below 0): pass x * 2 - 1, "
                          "or uint8 for 0..255 pixels")
 
+def _pixels(x: torch.Tensor) -> torch.Tensor:
+    "uint8 images as they are; float images in [-1, 1] rounded to the 256 levels a PNG stores."
+    if x.dtype == torch.uint8: return x
+    if not x.is_floating_point():
+        raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
+    _check_float_range(x)
+    return ((x.float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+
 def to_uint8(images) -> torch.Tensor:
     "The one conversion of metric input (uint8 0..255 or float [-1, 1]) to uint8 `[N,1,28,28]`."
     x = torch.as_tensor(images)
@@ -148,22 +156,28 @@ def to_uint8(images) -> torch.Tensor:
     if x.ndim != 4 or x.shape[1] not in (1, 3) or tuple(x.shape[2:]) != (28, 28):
         raise ValueError("expected MNIST-shaped images [N, 1, 28, 28] (or [N, 28, 28], "
                          f"or 3 channels), got shape {tuple(x.shape)}")
-    if x.dtype != torch.uint8:
-        if not x.is_floating_point():
-            raise TypeError(f"images must be uint8 (0..255) or float in [-1, 1], got {x.dtype}")
-        _check_float_range(x)
-        x = ((x.float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    x = _pixels(x)
     return _gray(x) if x.shape[1] == 3 else x
 
+def _colour_uint8(images) -> torch.Tensor:
+    "Inception's metric input as uint8 `[N, C, H, W]`: any size, RGB (C = 3) kept, or grey."
+    x = torch.as_tensor(images)
+    if x.ndim == 3: x = x.unsqueeze(1)
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or 0 in x.shape[2:]:
+        raise ValueError("expected images [N, 3, H, W] (RGB) or [N, 1, H, W] (grey), "
+                         f"got shape {tuple(x.shape)}")
+    return _pixels(x)
+
 class ImagesDataset(torch.utils.data.Dataset):
-    "Images as a `Dataset` of bare uint8 tensors `[C, 28, 28]`, the form torch-fidelity reads."
+    "Bare uint8 image tensors: `[1, 28, 28]` grey (`channels=1`), or `[3, H, W]` RGB kept."
     def __init__(self, images, channels: int = 1):
         if channels not in (1, 3): raise ValueError(f"channels must be 1 or 3, got {channels}")
-        self.images, self.channels = to_uint8(images), channels
+        self.images = to_uint8(images) if channels == 1 else _colour_uint8(images)
+        self.channels = channels
     def __len__(self): return len(self.images)
     def __getitem__(self, i):
         x = self.images[i]
-        return x.expand(3, -1, -1) if self.channels == 3 else x
+        return x.expand(3, -1, -1) if self.channels == 3 and len(x) == 1 else x
 
 # %% ../nbs/06_evaluation.ipynb #fcd4f6a6
 @torch.no_grad()
@@ -458,16 +472,11 @@ def _check_extractor(name: str):
 
 def _extractor(name: str, layers, kw: dict, state_dict: dict | None = None):
     "torch-fidelity's extractor `name` with `layers`; Inception gets ganbook's checked tensors."
-    import torch_fidelity.feature_extractor_inceptionv3 as inception
     from torch_fidelity.utils import create_feature_extractor
     if state_dict is None: return create_feature_extractor(name, sorted(set(layers)), **kw)
-    fetch = inception.load_state_dict_from_url      # its weights_path branch would torch.load
-    inception.load_state_dict_from_url = lambda *args, **kwargs: state_dict
-    try:
+    with _inception_given(state_dict):         # its weights_path branch would torch.load
         return create_feature_extractor(name, sorted(set(layers)),
                                         **dict(kw, feature_extractor_weights_path=None))
-    finally:
-        inception.load_state_dict_from_url = fetch
 
 def _features(i: int, fe, kw: dict, cache_name: str | None, setup: dict) -> dict:
     "torch-fidelity's features of input `i`, through ganbook's safetensors cache if named."
@@ -613,79 +622,84 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
 
 # %% ../nbs/06_evaluation.ipynb #f8bc23dd
 #| code-fold: true
-# where torch-fidelity publishes its Inception-v3 weights (fetched only on request)
+# where torch-fidelity publishes its Inception-v3 weights, as a pickle (ganbook never fetches it)
 INCEPTION_URL = ('https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/'
                  'weights-inception-2015-12-05-6726825d.pth')
-# the file name of those weights, as torch's hub cache stores it
+# the file name of those weights, which the user converts once to safetensors
 INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]
+_CONVERT = (f"convert torch-fidelity's {INCEPTION_FILE} once with a torch you trust: "
+            "safetensors.torch.save_file(torch.load(PTH, weights_only=True), OUT)")
 
 class MissingWeightsError(FileNotFoundError):
-    "A feature extractor's weights are not on disk (and ganbook does not download them unasked)."
+    "A feature extractor's weights are not on disk (and ganbook downloads none)."
 
-def _hub_inception_path() -> Path:
-    "Where torch's hub cache keeps the Inception weights."
-    return Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE
+@contextlib.contextmanager
+def _inception_given(state_dict: dict):
+    "torch-fidelity's Inception-v3 built in this block takes `state_dict`: no download, no pickle."
+    import torch_fidelity.feature_extractor_inceptionv3 as inception
+    fetch = inception.load_state_dict_from_url
+    inception.load_state_dict_from_url = lambda *args, **kwargs: state_dict
+    try: yield
+    finally: inception.load_state_dict_from_url = fetch
 
-def _missing_inception_message(tried) -> str:
-    "How to provide the missing Inception weights, for `MissingWeightsError`."
-    hub = _hub_inception_path()
-    return (f"Inception-v3 weights for extractor='inception-v3-compat' are missing: "
-            f"no file {INCEPTION_FILE} (looked at: {', '.join(str(t) for t in tried)}).\n"
-            "It is torch-fidelity's port of the TensorFlow FID Inception, "
-            f"published at {INCEPTION_URL}\n"
-            "Provide it in one of these ways:\n"
-            "  1. with network access, run `ganbook.metrics.fetch_inception_weights()`, "
-            f"which saves it to {hub};\n"
-            f"  2. copy the file from another machine to {hub};\n"
-            f"  3. pass weights='/path/to/{INCEPTION_FILE}' (evaluate, fidelity_metrics) "
-            "or set GANBOOK_INCEPTION_WEIGHTS to that path.\n"
-            "Or use extractor='ganbook-mnist', which ships with ganbook and needs no download.")
+def _inception_shapes() -> dict:
+    "Name -> shape of every tensor of torch-fidelity's Inception-v3 (a model on 'meta', no data)."
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    class Shapes(FeatureExtractorInceptionV3):
+        def load_state_dict(self, *args, **kwargs): return None    # shapes only: nothing to load
+    with _inception_given({}), torch.device('meta'): model = Shapes('inception-v3-compat', ['2048'])
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
-def _inception_tensors(path) -> dict:
-    "The tensors of an Inception-v3 weights file, read by `torch.load(weights_only=True)`, checked."
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a plain PyTorch state dict of tensors "
-                         f"({type(e).__name__}); refusing to load it") from None
-    ok = isinstance(sd, dict) and 'fc.weight' in sd and tuple(sd['fc.weight'].shape) == (1008, 2048)
-    if not ok:
-        raise ValueError(f"{path} does not hold torch-fidelity's Inception-v3 weights "
-                         "(no fc.weight of shape (1008, 2048))")
-    return sd
+def _inception_problem(found: dict) -> str | None:
+    "What keeps tensors `found` (name -> (shape, dtype)) from being Inception-v3's, or None."
+    want = _inception_shapes()
+    optional = {k for k in want if k.endswith('.num_batches_tracked')}   # BatchNorm makes them
+    missing, extra = sorted(set(want) - set(found) - optional), sorted(set(found) - set(want))
+    names = lambda ks: ', '.join(ks[:3]) + (f" and {len(ks) - 3} more" if len(ks) > 3 else '')
+    if missing: return f"no tensor {names(missing)}"
+    if extra: return f"unexpected tensor {names(extra)}"
+    for k, (shape, dtype) in sorted(found.items()):
+        if shape != want[k]: return f"{k} has shape {shape}, expected {want[k]}"
+        if k not in optional and dtype not in ('F16', 'BF16', 'F32', 'F64'):
+            return f"{k} holds {dtype}, expected floating point"
+    return None
+
+def _not_safetensors(path, e: Exception) -> str:
+    "Why `path` is no safetensors file, naming a PyTorch pickle as such."
+    with open(path, 'rb') as f: head = f.read(4)
+    if head == b'PK\x03\x04' or head[:1] == b'\x80':
+        return "it is a PyTorch pickle, which ganbook does not unpickle; " + _CONVERT
+    return f"not a safetensors file ({(str(e).splitlines() or [type(e).__name__])[0][:80]})"
+
+# %% ../nbs/06_evaluation.ipynb #0a0fb74c
+#| code-fold: true
+_MISSING = ("Inception-v3 features need a weights file and ganbook downloads none: pass "
+            "weights=PATH (or set GANBOOK_INCEPTION_WEIGHTS) to a .safetensors file; " + _CONVERT)
+
+def _inception_tensors(path, load: bool = True) -> dict:
+    "The tensors of an Inception-v3 safetensors file, checked, read without unpickling."
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    bad = f"{path} is not torch-fidelity's Inception-v3 weights as safetensors"
+    try:
+        with safe_open(str(path), framework='pt') as f:
+            found = {k: (tuple(f.get_slice(k).get_shape()), f.get_slice(k).get_dtype())
+                     for k in f.keys()}
+    except Exception as e: raise ValueError(f"{bad}: {_not_safetensors(path, e)}") from None
+    problem = _inception_problem(found)
+    if problem: raise ValueError(f"{bad}: {problem}")
+    return load_file(str(path)) if load else {}
 
 def inception_weights_path(weights=None) -> Path:
-    "A checked Inception-v3 weights file: `weights`, `$GANBOOK_INCEPTION_WEIGHTS` or torch's hub."
+    "The Inception-v3 safetensors file given as `weights` or `$GANBOOK_INCEPTION_WEIGHTS`, checked."
     explicit = weights or os.environ.get('GANBOOK_INCEPTION_WEIGHTS')
-    tried = [Path(explicit)] if explicit else [_hub_inception_path()]
-    path = tried[0]
-    if not path.is_file(): raise MissingWeightsError(_missing_inception_message(tried))
-    _inception_tensors(path)
+    if not explicit: raise MissingWeightsError(_MISSING)
+    path = Path(explicit)
+    if not path.is_file():
+        where = '' if weights else ' (from $GANBOOK_INCEPTION_WEIGHTS)'
+        raise MissingWeightsError(f"Inception-v3 weights file not found: {path}{where}")
+    _inception_tensors(path, load=False)
     return path
-
-# %% ../nbs/06_evaluation.ipynb #8e4f1c53
-#| code-fold: true
-def fetch_inception_weights(dest=None, url: str = INCEPTION_URL, timeout: float = 30) -> Path:
-    "Download the Inception-v3 weights (needs network) to `dest` (default: torch's hub), checked."
-    dest = Path(dest or _hub_inception_path())
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp, h = dest.with_name(dest.name + '.part'), hashlib.sha256()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f:
-            for chunk in iter(lambda: r.read(1 << 20), b''):
-                f.write(chunk)
-                h.update(chunk)
-    except Exception as e:
-        tmp.unlink(missing_ok=True)
-        raise MissingWeightsError(f"could not download {url} ({type(e).__name__}: {e}).\n"
-                                  f"Without network, copy {INCEPTION_FILE} from another machine "
-                                  f"to {dest}.") from None
-    expected = url.rsplit('-', 1)[-1].split('.')[0]
-    if url == INCEPTION_URL and not h.hexdigest().startswith(expected):
-        tmp.unlink(missing_ok=True)
-        raise ValueError(f"downloaded file's SHA-256 {h.hexdigest()[:12]}... "
-                         f"does not start with {expected}")
-    tmp.replace(dest)
-    return dest
 
 # %% ../nbs/06_evaluation.ipynb #d0c1333a
 #| code-fold: true
@@ -705,8 +719,8 @@ def _chunk(conditions: dict, n: int, start: int, k: int) -> dict:
 
 @torch.no_grad()
 def sample_images(generator, n: int, seed: int = 0, batch_size: int = 1000,
-                  **conditions) -> torch.Tensor:
-    "`n` checked samples `[n, 1, 28, 28]` in [-1, 1] from `generator.sample`, in seeded chunks."
+                  shape: tuple = (1, 28, 28), **conditions) -> torch.Tensor:
+    "`n` checked samples `[n, *shape]` in [-1, 1] from `generator.sample`, in seeded chunks."
     name = type(generator).__name__
     if not hasattr(generator, 'sample'):
         raise TypeError(f"{name} has no .sample(n, *, seed, **conditions) method")
@@ -720,10 +734,10 @@ def sample_images(generator, n: int, seed: int = 0, batch_size: int = 1000,
         k = min(batch_size, n - start)
         x = generator.sample(k, seed=seed if k == n else derive_seed(seed, i),
                              **_chunk(conditions, n, start, k))
-        if not torch.is_tensor(x) or tuple(x.shape) != (k, 1, 28, 28):
+        if not torch.is_tensor(x) or tuple(x.shape) != (k, *shape):
             got = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
             raise ValueError(f"{name}.sample({k}) returned {got}; "
-                             f"expected a tensor of shape ({k}, 1, 28, 28) in [-1, 1]")
+                             f"expected a tensor of shape {(k, *shape)} in [-1, 1]")
         out.append(x.detach().float().cpu())
     return torch.cat(out)
 
@@ -842,3 +856,53 @@ def add_noise(images, sigma: float = 0.3, seed: int = 0) -> torch.Tensor:
     x = to_uint8(images).float() / 127.5 - 1
     noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
     return (x + sigma * noise).clamp_(-1, 1)
+
+# %% ../nbs/06_evaluation.ipynb #5bea1f1c
+#| code-fold: true
+def _real_subset(real, n: int) -> torch.Tensor:
+    "The caller's real images as uint8: all of them, or a fixed random subset of `n`."
+    x = _colour_uint8(real)
+    if len(x) <= n: return x
+    return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:n]]
+
+def _generated_like(source, n: int, seed: int, shape: tuple) -> torch.Tensor:
+    "`n` uint8 images `[n, *shape]` from a tensor of images or from a generator's `sample`."
+    if torch.is_tensor(source) or isinstance(source, np.ndarray):
+        x = _colour_uint8(source)
+        if len(x) < n:
+            raise ValueError(f"got {len(x)} images but n={n}; pass n={len(x)} or more images")
+        x = x[:n]
+    else: x = _colour_uint8(sample_images(source, n, seed=seed, shape=shape))
+    if tuple(x.shape[1:]) != shape:
+        raise ValueError(f"generated images are {tuple(x.shape[1:])} [C, H, W] but the real ones "
+                         f"{shape}: compare images of one size and channel count")
+    return x
+
+# %% ../nbs/06_evaluation.ipynb #1608513e
+def evaluate_images(generator_or_images, real, n: int, weights=None, *, seed: int = 0,
+                    device='cpu', batch_size: int = 64, cache: bool = True, **options) -> dict:
+    "IS, FID, KID, precision and recall on Inception-v3 features: `n` generated vs real images."
+    from torch_fidelity.defaults import DEFAULTS
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    ref = _real_subset(real, n)
+    weights = inception_weights_path(weights)
+    on = {m: bool(options.pop(m, True)) for m in ('isc', 'fid', 'kid', 'prc')}
+    dim = _feature_dim('inception-v3-compat', options.get('feature_layer_fid') or '2048', None)
+    check_sample_counts(n, len(ref), **on, feature_dim=dim,
+                        isc_splits=options.get('isc_splits', DEFAULTS['isc_splits']),
+                        kid_subset_size=options.get('kid_subset_size', min(1000, n, len(ref))),
+                        prc_neighborhood=options.get('prc_neighborhood',
+                                                     DEFAULTS['prc_neighborhood']))
+    shape = tuple(ref.shape[1:])
+    images = _generated_like(generator_or_images, n, seed, shape)
+    name = f"images-{'x'.join(map(str, shape))}-n{len(ref)}"
+    r = fidelity_metrics(images, ref, **on, extractor='inception-v3-compat', weights=weights,
+                         device=device, seed=seed, batch_size=batch_size, cache=cache,
+                         cache_name2=name if cache else None, **options)
+    keys = dict(fid='frechet_inception_distance', kid_mean='kernel_inception_distance_mean',
+                kid_std='kernel_inception_distance_std', isc_mean='inception_score_mean',
+                isc_std='inception_score_std', precision='precision', recall='recall')
+    out = {k: None if v not in r else float(r[v]) for k, v in keys.items()}
+    return dict(out, n=int(n), n_real=len(ref), image_shape=list(shape),
+                extractor='inception-v3-compat', seed=seed)

@@ -53,12 +53,17 @@ def test_evaluate_rejects_bad_inputs_before_work():
 
 
 def test_offline_inception_error(tmp_path, monkeypatch):
+    "Without a user-supplied safetensors file: one line, no download, torch's hub not consulted."
     monkeypatch.setenv('TORCH_HOME', str(tmp_path))
     monkeypatch.delenv('GANBOOK_INCEPTION_WEIGHTS', raising=False)
+    hub = tmp_path / 'hub' / 'checkpoints' / metrics.INCEPTION_FILE
+    hub.parent.mkdir(parents=True)
+    torch.save({'fc.weight': torch.zeros(1008, 2048)}, hub)
     with pytest.raises(metrics.MissingWeightsError, match=metrics.INCEPTION_FILE) as e:
         metrics.inception_weights_path()
-    assert str(tmp_path / 'hub' / 'checkpoints') in str(e.value), e.value
-    assert 'fetch_inception_weights' in str(e.value), e.value
+    assert 'weights=PATH' in str(e.value) and '.safetensors' in str(e.value), e.value
+    assert '\n' not in str(e.value) and str(tmp_path) not in str(e.value), e.value
+    assert not hasattr(metrics, 'fetch_inception_weights')        # ganbook downloads nothing
 
 
 def test_shipped_classifier_and_code_accuracy():
