@@ -4,12 +4,13 @@
 The folders are drawn here with Pillow (`ganbook.data.draw_shapes`): MNIST is the only image
 dataset on the build machines."""
 import json
+import math
 from pathlib import Path
 import pytest
 import torch
 from PIL import Image
 from ganbook.data import BatchIterator, draw_shapes, load_image_folder, load_images
-from ganbook.dcgan import DCGAN
+from ganbook.dcgan import DCGAN, default_config, train
 from ganbook.pretrained import load
 from ganbook.train import read_safetensors
 from test_cli import cli_inproc, one_line_error
@@ -23,10 +24,14 @@ def shapes(tmp_path_factory) -> Path:
 def test_folder_loads_and_a_dcgan_trains_on_it(shapes, size, channels):
     x = load_images(shapes, size, channels)
     assert x.shape == (300, channels, size, size) and x.dtype == torch.uint8
-    gan = DCGAN(width=4, channels=channels, image_size=size)
     xb = next(iter(BatchIterator(x, batch_size=8)))
-    assert gan.D(xb).shape == (8,)
-    assert gan.G.sample(5, seed=0).shape == (5, channels, size, size)
+    assert DCGAN(width=4, channels=channels, image_size=size).D(xb).shape == (8,)
+    tr = train(default_config(max_steps=3, epochs=None, batch_size=32, device='cpu',
+                              sample_every=0, checkpoint_every=0, log_every=1),
+               width=4, images=x, progress=False)
+    assert tr.gan.config['channels'] == channels and tr.step == 3
+    assert all(math.isfinite(r['loss_d']) and math.isfinite(r['loss_g']) for r in tr.history)
+    assert tr.generator.sample(5, seed=0).shape == (5, channels, size, size)
     if channels == 3:      # colour survives: the drawn shapes are not gray
         assert (x[:, 0].float() - x[:, 1].float()).abs().mean() > 5
 
