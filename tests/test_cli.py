@@ -41,7 +41,7 @@ def one_line_error(r, text):
     assert len(lines) == 1 and text in lines[0] and 'Traceback' not in r.stderr, r.stderr
 
 @pytest.mark.parametrize('sub', [[], ['train'], ['sample'], ['export'], ['eval'], ['distill'],
-                                 ['bench'], ['diagnose']])
+                                 ['bench'], ['diagnose'], ['serve']])
 def test_help(sub, capsys):
     r = cli_inproc(capsys, *sub, '--help')
     assert r.returncode == 0 and 'example:' in r.stdout, r.stdout + r.stderr
