@@ -38,10 +38,10 @@ from .data import image_grid
 from .train import model_spec
 
 # %% auto #0
-__all__ = ['CONDITIONS', 'CODE_SPAN', 'MAX_SEED', 'PATHS', 'QUANTILES', 'SERVE_LIMITS', 'ServeLimits', 'Refused', 'shown',
-           'parse_int', 'parse_numbers', 'SampleRequest', 'model_conditions', 'sample_parameters', 'parse_sample',
-           'condition_inputs', 'TorchDraw', 'OnnxDraw', 'png_bytes', 'npy_bytes', 'quantiles', 'Metrics',
-           'MetricsMiddleware', 'Service', 'resident_memory', 'service_app', 'model_record', 'make_app',
+__all__ = ['CONDITIONS', 'CODE_SPAN', 'MAX_SEED', 'PATHS', 'QUANTILES', 'HTTP_VERSIONS', 'SERVE_LIMITS', 'ServeLimits', 'Refused',
+           'shown', 'parse_int', 'parse_numbers', 'SampleRequest', 'model_conditions', 'sample_parameters',
+           'parse_sample', 'condition_inputs', 'TorchDraw', 'OnnxDraw', 'png_bytes', 'npy_bytes', 'quantiles',
+           'Metrics', 'MetricsMiddleware', 'Service', 'resident_memory', 'service_app', 'model_record', 'make_app',
            'check_serve_options', 'listen', 'add_serve_parser', 'cmd_serve']
 
 # %% ../nbs/13_serve.ipynb #6b00e14d
@@ -279,6 +279,9 @@ class Metrics:
         return '\n'.join(out) + '\n'
 
 # %% ../nbs/13_serve.ipynb #3630cf62
+# the HTTP versions the server answers (uvicorn's h11 parser passes others through)
+HTTP_VERSIONS = ('1.0', '1.1')
+
 class MetricsMiddleware:
     "ASGI middleware: time each HTTP request and count it by path and status in `metrics`."
     def __init__(self, app, metrics: Metrics):
@@ -288,10 +291,14 @@ class MetricsMiddleware:
         "Pass the request on, noting its status and latency (a request that fails counts 500)."
         if scope['type'] != 'http': return await self.app(scope, receive, send)
         t0, status = time.perf_counter(), [500]
+        app = self.app
+        if scope.get('http_version') not in HTTP_VERSIONS:
+            why = f"HTTP/{shown(str(scope.get('http_version')))} is not spoken here; use HTTP/1.1"
+            app = Response(json.dumps({'error': why}), 400, media_type='application/json')
         async def noting(message):
             if message['type'] == 'http.response.start': status[0] = message['status']
             await send(message)
-        try: await self.app(scope, receive, noting)
+        try: await app(scope, receive, noting)
         finally: self.metrics.observe(scope['path'], status[0], time.perf_counter() - t0)
 
 # %% ../nbs/13_serve.ipynb #aa8fbcb0

@@ -71,7 +71,10 @@ class Conn:
         if self.sock is None:
             self.sock = socket.create_connection(('127.0.0.1', self.port), timeout=self.timeout)
             self.buf = b''
-        self.sock.sendall(data)
+        try: self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):     # the server closed it after an answer
+            self.close()
+            return None
         return self.receive(head)
 
     def receive(self, head: bool = False):
@@ -87,7 +90,7 @@ class Conn:
             body, self.buf = self.buf[:n], self.buf[n:]
             if headers.get('connection') == 'close': self.close()
             return int(lines[0].split()[1]), headers, body
-        except EOFError:
+        except (EOFError, ConnectionResetError):
             self.close()
             return None
 
@@ -102,7 +105,9 @@ class Conn:
                          .encode('latin-1'), head)
 
     def get(self, target: str):
-        return self.request('GET', target)
+        "A GET; once more on a new connection if the server had closed this one (as clients do)."
+        answer = self.request('GET', target)
+        return answer if answer is not None else self.request('GET', target)
 
     def close(self):
         if self.sock is not None: self.sock.close()
