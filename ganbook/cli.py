@@ -32,13 +32,13 @@ from .train import (
 __all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 'user_errors', 'disk_errors', 'check_folder',
            'device_of', 'machine_description', 'command_line', 'Limit', 'check_number', 'check_numbers',
            'init_distributed', 'exit_worker', 'trainable', 'check_config', 'check_regularisation', 'init_width',
-           'new_run', 'read_run', 'check_same_model', 'resumed_run', 'holds_run', 'clear_run', 'make_room',
-           'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run', 'recorded_data',
-           'training_data', 'cmd_train', 'add_train_parser', 'load_generator', 'check_image_path', 'cmd_sample',
-           'read_rows', 'export_path', 'export_record', 'cmd_export', 'add_sample_parser', 'add_export_parser',
-           'eval_reference', 'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student', 'cmd_distill',
-           'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser', 'build_parser',
-           'document_limits', 'error_line', 'main']
+           'init_codes', 'new_run', 'read_run', 'check_same_model', 'resumed_run', 'holds_run', 'clear_run',
+           'make_room', 'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run',
+           'recorded_data', 'training_data', 'cmd_train', 'add_train_parser', 'load_generator', 'check_image_path',
+           'cmd_sample', 'read_rows', 'export_path', 'export_record', 'cmd_export', 'add_sample_parser',
+           'add_export_parser', 'eval_reference', 'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student',
+           'cmd_distill', 'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser',
+           'build_parser', 'document_limits', 'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -128,7 +128,7 @@ LIMITS = {   # every numeric option of every subcommand, by its argparse name
     'checkpoint_every': Limit(1, 10 ** 9), 'n': Limit(1, 100_000), 'nrow': Limit(1, 1_000),
     'steps': Limit(1, 10 ** 8), 'rounds': Limit(1, 1_000), 'threads': Limit(1, 1_024),
     'bank': Limit(1, 10 ** 7), 'channels': Limit(1, 4_096), 'r1': Limit(0, 10 ** 6),
-    'n_critic': Limit(1, 100),
+    'n_critic': Limit(1, 100), 'codes': Limit(0, 100),
 }
 
 def check_number(name: str, value):
@@ -196,14 +196,19 @@ def check_config(config: TrainConfig):
         if value is not None: check_number(name, value)
 
 def _model_options(a) -> dict:
-    "The GAN options given: --width, --loss, --spectral-norm."
-    return _given(width=a.width, loss=a.loss, spectral_norm=a.spectral_norm or None)
+    "The GAN options given: --width, --loss, --spectral-norm, --codes."
+    return _given(width=a.width, loss=a.loss, spectral_norm=a.spectral_norm or None,
+                  codes=a.codes)
 
 def check_regularisation(a, entry, config: TrainConfig):
-    "A CLIError for a loss, spectral norm and R1 that do not go together, or a model without SN."
+    "A CLIError for a loss, SN and R1 that do not go together, or an option the model lacks."
     params = inspect.signature(entry.gan).parameters
     if a.spectral_norm and 'spectral_norm' not in params:
         raise CLIError(f"{a.model} has no --spectral-norm option")
+    if a.codes is not None and 'codes' not in params:
+        raise CLIError(f"{a.model} has no --codes option")
+    if a.codes == 1:
+        raise CLIError("--codes must be 0 (none) or from 2 to 100, got 1")
     loss = a.loss or params['loss'].default
     try: check_regularisers(loss, bool(a.spectral_norm), config.r1)
     except ValueError as e: raise CLIError(f"--loss {loss}: {e}") from None
@@ -218,6 +223,12 @@ def init_width(a) -> int | None:
                        "fine-tuning starts from a full DCGAN such as dcgan-mnist")
     return config.get('width') if a.width is None else a.width
 
+def init_codes(a) -> int:
+    "The codes of --init's generator (0: none), which a fine-tuned run takes unless --codes given."
+    with user_errors(): spec = generator_spec(a.init)
+    config = spec.get('config') if isinstance(spec.get('config'), dict) else {}
+    return config.get('codes', 0) if a.codes is None else a.codes
+
 def new_run(a, entry, shape: dict | None = None) -> tuple:
     "A new run's TrainConfig (chapter defaults, then the options given) and GAN builder."
     over = _given(batch_size=a.batch_size, seed=a.seed, time_limit=a.time_limit, r1=a.r1,
@@ -225,8 +236,9 @@ def new_run(a, entry, shape: dict | None = None) -> tuple:
     config = entry.default_config(device=a.device, **over)
     check_config(config)
     check_regularisation(a, entry, config)
-    kw = {**_model_options(a), **(shape or {})}
+    kw = {**dict(entry.gan_defaults), **_model_options(a), **(shape or {})}
     if a.init: kw['width'] = init_width(a)
+    if a.init and 'codes' in kw: kw['codes'] = init_codes(a)
     return config, lambda: entry.gan(**_given(**kw))
 
 # %% ../nbs/10_cli.ipynb #c10a0006
@@ -244,7 +256,7 @@ def read_run(out: Path) -> tuple[dict, dict]:
     return tensors, meta
 
 def check_same_model(a, entry, spec: dict, out: Path, shape: dict | None = None):
-    "A CLIError unless the run's GAN is `a.model`'s, with any --width, --loss, --spectral-norm."
+    "A CLIError unless the run's GAN is `a.model`'s, with any --width, --loss, --spectral-norm…"
     arch = spec.get('arch')
     if arch != entry.gan.arch:
         names = [name for name, e in TRAINABLE.items() if e.gan.arch == arch]
@@ -256,7 +268,7 @@ def check_same_model(a, entry, spec: dict, out: Path, shape: dict | None = None)
             raise CLIError(f"the run in {out} trains on images with {key} "
                            f"{config.get(key, 28 if key == 'image_size' else 1)}, not {value}")
     for key, value in _model_options(a).items():
-        if config.get(key, False if key == 'spectral_norm' else None) != value:
+        if config.get(key, {'spectral_norm': False, 'codes': 0}.get(key)) != value:
             flag = key.replace('_', '-')
             raise CLIError(f"--{flag} {value} differs from the run's {key} ({config.get(key)}); "
                            "a resumed run keeps its model (start a new one in another --out)")
@@ -508,7 +520,7 @@ def add_train_parser(sub):
         "to --out, which must not\n"
         "hold another run (--force replaces it). --resume continues the run in --out with the\n"
         "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
-        "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --r1,\n"
+        "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --codes, --r1,\n"
         "--n-critic, --seed and --batch-size may only repeat the run's. Numbers outside the\n"
         "range shown are refused. Chapter 7 explains the losses and regularisers.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
@@ -537,6 +549,8 @@ def add_train_parser(sub):
     t.add_argument('--r1', type=float, metavar='GAMMA',
                    help='weight of the R1 penalty on real data (0: off)')
     t.add_argument('--n-critic', type=int, metavar='K', help='D steps per G step')
+    t.add_argument('--codes', type=int, metavar='K', help="dcgan: a K-way code in z that D must "
+                   "read back (default 10 for a new run, 0: none; chapter 2)")
     t.add_argument('--seed', type=int)
     t.add_argument('--data', metavar='DIR', help='train dcgan on this folder of PNG/JPEG images '
                    '(searched recursively) instead of MNIST; on --resume: the run\'s folder')

@@ -6,17 +6,19 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
 from .data import load_mnist
 from .train import (
-    GAN, Sampler, TrainConfig, Trainer, eval_mode, fit_gan, get_loss, normal_noise, register,
+    GAN, Sampler, TrainConfig, Trainer, critic_stats, eval_mode, fit_gan, get_loss, normal_noise, register,
     register_trainable)
 
 # %% auto #0
-__all__ = ['IMAGE_SIZES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'Generator', 'discriminator_features',
-           'feature_channels', 'check_images', 'Discriminator', 'DCGAN', 'default_config', 'train', 'slerp',
-           'interpolate']
+__all__ = ['IMAGE_SIZES', 'SHIPPED_RATES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'code_of',
+           'Generator', 'discriminator_features', 'feature_channels', 'check_images', 'Discriminator', 'DCGAN',
+           'default_config', 'train', 'slerp', 'interpolate', 'set_code']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):
@@ -63,19 +65,26 @@ def default_hidden(width: int, image_size: int = 28) -> tuple:
     k = len(stage_sizes(image_size))
     return tuple(width * 2 ** (max(k, 3) - 1 - i) for i in range(k))
 
+def code_of(z: torch.Tensor, codes: int) -> torch.Tensor:
+    "The code in 0 … codes − 1 that noise z [n, nz] carries: the index of its largest first entry."
+    return z[:, :codes].argmax(1)
+
 @register('dcgan.Generator')
 class Generator(Sampler, nn.Module):
     "DCGAN generator z → 7×7 → 14×14 → 28×28; `hidden` channels (None: 4·width, 2·width)."
     def __init__(self, nz: int = 100, width: int = 64, channels: int = 1,
-                 hidden: tuple | None = None, image_size: int = 28):
+                 hidden: tuple | None = None, image_size: int = 28, codes: int = 0):
         super().__init__()
+        if codes == 1 or not 0 <= codes <= nz:
+            raise ValueError(f"codes must be 0 (none) or from 2 to nz = {nz}, got {codes}")
         self.config = dict(nz=nz, width=width, channels=channels)
         if hidden is not None:                  # a slim or pruned generator: `width` is not used
             self.config['hidden'] = list(hidden)
         else:
             hidden = default_hidden(width, image_size)
         if image_size != 28: self.config['image_size'] = image_size
-        self.net = generator_stack(nz, hidden, channels, image_size)
+        if codes: self.config['codes'] = codes
+        self.net = generator_stack(nz + codes, hidden, channels, image_size)
         dcgan_init(self)
 
     def latent(self, n: int, *, generator=None, device='cpu') -> dict:
@@ -84,9 +93,11 @@ class Generator(Sampler, nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         "Images [n, channels, size, size] in [-1, 1]."
-        nz = self.config['nz']
+        nz, k = self.config['nz'], self.config.get('codes', 0)
         if z.ndim != 2 or z.shape[1] != nz:
             raise ValueError(f"z must be [n, {nz}], got {tuple(z.shape)}")
+        if k:                           # the code read out of z, given to G once more as a one-hot
+            z = torch.cat([z, F.one_hot(code_of(z, k), k).to(z.dtype)], 1)
         return self.net(z[:, :, None, None])
 
 # %% ../nbs/03_dcgan.ipynb #150c11fe
@@ -116,7 +127,7 @@ def check_images(x: torch.Tensor, channels: int, size: int = 28):
 class Discriminator(nn.Module):
     "DCGAN discriminator 28×28 → 14×14 → 7×7 → one logit per image (via `hidden` features if > 0)."
     def __init__(self, width: int = 64, channels: int = 1, hidden: int = 0,
-                 image_size: int = 28):
+                 image_size: int = 28, codes: int = 0):
         super().__init__()
         self.config = dict(width=width, channels=channels, hidden=hidden)
         if image_size != 28: self.config['image_size'] = image_size
@@ -131,12 +142,25 @@ class Discriminator(nn.Module):
                 nn.Conv2d(hidden, 1, 1))
         else:           # hidden=0: one 7×7 convolution from the 7×7 map to the logit
             self.head = nn.Conv2d(c, 1, side, 1, 0)
+        if codes:       # Q: a second head on the hidden features guesses G's code
+            if not hidden: raise ValueError("a discriminator with codes needs hidden > 0")
+            self.config['codes'] = codes
+            self.q = nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(hidden, hidden // 2, bias=False),
+                nn.BatchNorm1d(hidden // 2),
+                nn.LeakyReLU(0.2, True),
+                nn.Linear(hidden // 2, codes))
         dcgan_init(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "One real-vs-fake logit per image, shape [n]."
+    def forward(self, x: torch.Tensor, with_code: bool = False):
+        "One real-vs-fake logit per image [n]; `with_code`: also Q's code logits [n, codes]."
         check_images(x, self.config['channels'], self.image_size)
-        return self.head(self.features(x)).flatten()
+        h = self.features(x)
+        if not with_code: return self.head(h).flatten()
+        if 'codes' not in self.config: raise ValueError("this discriminator has no code head")
+        h = self.head[:3](h)                    # the hidden features both heads read
+        return self.head[3](h).flatten(), self.q(h)
 
 # %% ../nbs/03_dcgan.ipynb #6f76bd79
 @register('dcgan.DCGAN')
@@ -144,29 +168,37 @@ class DCGAN(GAN):
     "DCGAN's G and D under a GAN objective; D's head has `d_hidden` features (None: 4·width)."
     def __init__(self, nz: int = 100, width: int = 32, channels: int = 1,
                  loss: str = 'nonsaturating', d_hidden: int | None = None,
-                 spectral_norm: bool = False, image_size: int = 28):
+                 spectral_norm: bool = False, image_size: int = 28, codes: int = 0,
+                 lambda_code: float = 1.0):
         d_hidden = 4 * width if d_hidden is None else d_hidden
-        G = Generator(nz, width, channels, image_size=image_size)
-        D = Discriminator(width, channels, d_hidden, image_size)
+        G = Generator(nz, width, channels, image_size=image_size, codes=codes)
+        D = Discriminator(width, channels, d_hidden, image_size, codes=codes)
         super().__init__(G, D, loss, spectral_norm)
+        self.codes, self.lambda_code = codes, float(lambda_code)
         self.config = dict(nz=nz, width=width, channels=channels, loss=get_loss(loss).name,
                            d_hidden=d_hidden, **self.options())
         if image_size != 28: self.config['image_size'] = image_size
+        if codes: self.config.update(codes=codes, lambda_code=self.lambda_code)
+
+# the learning rates dcgan-mnist was trained with; chapters 4 and 7 train with them too
+SHIPPED_RATES = dict(lr_g=1e-3, lr_d=2e-4)
 
 def default_config(**overrides) -> TrainConfig:
-    "The shipped weights' recipe: batch 64, Adam (β1 0.5) at 1e-3 for G, 2e-4 for D, EMA 0.999."
-    recipe = dict(epochs=5, batch_size=64, lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999), ema=0.999,
+    "`ganbook train dcgan`'s recipe: batch 64, Adam (β1 0.5) at 2e-3 for G, 4e-4 for D, EMA 0.999."
+    recipe = dict(epochs=5, batch_size=64, lr_g=2e-3, lr_d=4e-4, betas=(0.5, 0.999), ema=0.999,
                   log_every=50, sample_every=500, checkpoint_every=1000)
     return TrainConfig(**{**recipe, **overrides})
 
-register_trainable('dcgan', DCGAN, default_config)
+# a new `ganbook train dcgan` run: 10 codes (see "Good digits sooner" below)
+register_trainable('dcgan', DCGAN, default_config, gan_defaults={'codes': 10})
 
 def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int = 32,
-          loss='nonsaturating', images=None, resume: bool = False, **trainer_kw) -> Trainer:
+          loss='nonsaturating', images=None, resume: bool = False, codes: int = 10,
+          **trainer_kw) -> Trainer:
     "Train a DCGAN on MNIST (or on uint8 `images` [N, C, S, S]); returns the finished `Trainer`."
     data = load_mnist(train=True)[0] if images is None else images
     shape = dict(channels=data.shape[1], image_size=data.shape[-1]) if data.ndim == 4 else {}
-    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss, **shape), data,
+    return fit_gan(lambda: DCGAN(nz=nz, width=width, loss=loss, codes=codes, **shape), data,
                    config=config or default_config(), out=out, resume=resume, **trainer_kw)
 
 # %% ../nbs/03_dcgan.ipynb #af66a044
@@ -187,3 +219,39 @@ def interpolate(G: nn.Module, steps: int = 10, rows: int = 6, seed: int = 0) -> 
     device = next(G.parameters()).device
     with eval_mode(G):
         return G(torch.cat(zs).to(device)).cpu()
+
+# %% ../nbs/03_dcgan.ipynb #f98f07b1
+@patch
+def code_loss(self: DCGAN, code_logits: torch.Tensor, z: torch.Tensor):
+    "λ · cross-entropy of Q's guess [n, codes] against the code in z, and numbers to monitor."
+    code = code_of(z, self.codes)
+    ce = F.cross_entropy(code_logits.float(), code)
+    hits = code_logits.detach().argmax(1) == code
+    return self.lambda_code * ce, {'code_ce': ce.detach(), 'code_acc': hits.float().mean()}
+
+@patch
+def d_loss(self: DCGAN, real, fake, real_cond: dict, fake_inputs: dict):
+    "D's GAN loss; with codes, plus the code loss on the (detached) fakes, which trains Q."
+    if not self.codes: return GAN.d_loss(self, real, fake, real_cond, fake_inputs)
+    r = self.D(real).float()
+    f, code_logits = self.D(fake, with_code=True)
+    f = f.float()                                   # the losses in float32, on every path
+    info, stats = self.code_loss(code_logits, fake_inputs['z'])
+    return self.loss.d(r, f) + info, {**critic_stats(r, f), **stats}
+
+@patch
+def g_loss(self: DCGAN, fake, fake_inputs: dict):
+    "G's GAN loss; with codes, plus the code loss through the frozen Q: G makes its code readable."
+    if not self.codes: return GAN.g_loss(self, fake, fake_inputs)
+    f, code_logits = self.D(fake, with_code=True)
+    info, stats = self.code_loss(code_logits, fake_inputs['z'])
+    return self.loss.g(f.float()) + info, {'g_code_ce': stats['code_ce']}
+
+def set_code(z: torch.Tensor, code, codes: int) -> torch.Tensor:
+    "A copy of noise z [n, nz] carrying `code` (an int or [n]): the largest first entry moved there."
+    z = z.clone()
+    code = torch.as_tensor(code).expand(len(z))
+    rows = torch.arange(len(z))
+    top = code_of(z, codes)
+    z[rows, top], z[rows, code] = z[rows, code], z[rows, top]      # a swap: z stays Gaussian
+    return z

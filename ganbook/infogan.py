@@ -159,8 +159,8 @@ class InfoGAN(GAN):
 
 # %% ../nbs/05_infogan.ipynb #d262ad71
 def default_config(**overrides) -> TrainConfig:
-    "Chapter 2's recipe: batch 64, Adam (β1 0.5) at 1e-3 for G and 2e-4 for D, EMA 0.999."
-    return dcgan.default_config(**overrides)     # the learning rates of Chen et al. too
+    "Chapter 2's recipe at Chen et al.'s rates: Adam (β1 0.5) at 1e-3 for G, 2e-4 for D."
+    return dcgan.default_config(**{**dcgan.SHIPPED_RATES, **overrides})
 
 register_trainable('infogan', InfoGAN, default_config)
 

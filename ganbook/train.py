@@ -430,13 +430,16 @@ class Trainable:
     gan: type                 # the registered GAN class; `width` is its size argument
     default_config: callable  # (**overrides) -> TrainConfig
     labels: bool = False      # trains on (image, label) pairs
+    gan_defaults: tuple = ()  # (argument, value) pairs a new run's GAN gets unless given
 
 # model name -> (GAN, default_config) for `ganbook train`, filled by register_trainable
 TRAINABLE: dict = {}
 
-def register_trainable(name: str, gan: type, default_config, labels: bool = False) -> Trainable:
-    "Make a chapter's GAN trainable as `ganbook train name`."
-    TRAINABLE[name] = Trainable(name, gan, default_config, labels)
+def register_trainable(name: str, gan: type, default_config, labels: bool = False,
+                       gan_defaults: dict | None = None) -> Trainable:
+    "Make a chapter's GAN trainable as `ganbook train name` (`gan_defaults`: for new runs)."
+    pairs = tuple(sorted((gan_defaults or {}).items()))
+    TRAINABLE[name] = Trainable(name, gan, default_config, labels, pairs)
     return TRAINABLE[name]
 
 def import_chapters():
