@@ -520,8 +520,8 @@ def add_train_parser(sub):
         "to --out, which must not\n"
         "hold another run (--force replaces it). --resume continues the run in --out with the\n"
         "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
-        "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --codes, --r1,\n"
-        "--n-critic, --seed and --batch-size may only repeat the run's. Numbers outside the\n"
+        "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --codes,\n"
+        "--r1, --n-critic, --seed and --batch-size may only repeat the run's. Numbers outside the\n"
         "range shown are refused. Chapter 7 explains the losses and regularisers.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
         "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume\n"
@@ -778,7 +778,8 @@ def make_student(a, teacher, c1: int, c2: int):
                        f"({t1}, {t2} channels)")
     torch.manual_seed(a.seed)
     if a.init == 'prune': return dist.prune_generator(teacher, c1, c2)
-    return Generator(teacher.config['nz'], channels=teacher.config['channels'], hidden=(c1, c2))
+    return Generator(teacher.config['nz'], channels=teacher.config['channels'], hidden=(c1, c2),
+                     codes=teacher.config.get('codes', 0))
 
 # %% ../nbs/10_cli.ipynb #c10a000a
 def cmd_distill(a) -> int:

@@ -12,8 +12,8 @@ from torch import nn
 
 from .data import load_mnist
 from .train import (
-    GAN, Sampler, TrainConfig, Trainer, critic_stats, eval_mode, fit_gan, get_loss, normal_noise, register,
-    register_trainable)
+    GAN, Sampler, TrainConfig, Trainer, critic_stats, eval_mode, fit_gan, get_loss, normal_noise,
+    register, register_trainable)
 
 # %% auto #0
 __all__ = ['IMAGE_SIZES', 'SHIPPED_RATES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'code_of',
@@ -248,7 +248,7 @@ def g_loss(self: DCGAN, fake, fake_inputs: dict):
     return self.loss.g(f.float()) + info, {'g_code_ce': stats['code_ce']}
 
 def set_code(z: torch.Tensor, code, codes: int) -> torch.Tensor:
-    "A copy of noise z [n, nz] carrying `code` (an int or [n]): the largest first entry moved there."
+    "A copy of noise z [n, nz] carrying `code` (int or [n]): its largest first entry moved there."
     z = z.clone()
     code = torch.as_tensor(code).expand(len(z))
     rows = torch.arange(len(z))

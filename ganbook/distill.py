@@ -118,13 +118,14 @@ def channel_importance(G: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
 
 @torch.no_grad()
 def prune_generator(G: nn.Module, c1: int, c2: int) -> Generator:
-    "Structured pruning: a `Generator(hidden=(c1, c2))` with G's filters of largest |γ|."
+    "Structured pruning: a `Generator(hidden=(c1, c2))` keeping G's filters of largest |γ|."
     imp1, imp2 = channel_importance(G)
     if not (0 < c1 <= len(imp1) and 0 < c2 <= len(imp2)):
         raise ValueError(f"keep 1..{len(imp1)} and 1..{len(imp2)} channels, got {c1}, {c2}")
     k1 = imp1.topk(c1).indices.sort().values
     k2 = imp2.topk(c2).indices.sort().values
-    P = Generator(G.config['nz'], channels=G.config['channels'], hidden=(c1, c2))
+    P = Generator(G.config['nz'], channels=G.config['channels'], hidden=(c1, c2),
+                  codes=G.config.get('codes', 0))      # a coded teacher's student reads its code
     src, dst = G.net, P.net
     dst[0].weight.copy_(src[0].weight[:, k1])              # ConvTranspose weight: [in, out, k, k]
     dst[3].weight.copy_(src[3].weight[k1][:, k2])
