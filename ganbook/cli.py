@@ -268,9 +268,10 @@ def check_same_model(a, entry, spec: dict, out: Path, shape: dict | None = None)
             raise CLIError(f"the run in {out} trains on images with {key} "
                            f"{config.get(key, 28 if key == 'image_size' else 1)}, not {value}")
     for key, value in _model_options(a).items():
-        if config.get(key, {'spectral_norm': False, 'codes': 0}.get(key)) != value:
+        have = config.get(key, {'spectral_norm': False, 'codes': 0}.get(key))
+        if have != value:
             flag = key.replace('_', '-')
-            raise CLIError(f"--{flag} {value} differs from the run's {key} ({config.get(key)}); "
+            raise CLIError(f"--{flag} {value} differs from the run's {key} ({have}); "
                            "a resumed run keeps its model (start a new one in another --out)")
 
 def resumed_run(a, entry, out: Path, shape: dict | None = None) -> tuple:
