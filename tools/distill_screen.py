@@ -31,57 +31,20 @@ def cached_json(path: Path, key: str, compute) -> float:
     return known[key]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--lever', choices=('bank', 'fresh', 'adv'), default='bank')
-    ap.add_argument('--name', default=None, help='row name (default: the lever)')
-    ap.add_argument('--steps', type=int, default=4000)
-    ap.add_argument('--hidden', type=int, nargs=2, default=(32, 32), help='pruned channels')
-    ap.add_argument('--bank', type=int, default=120000)
-    ap.add_argument('--adv-weight', type=float, default=0.05)
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--n', type=int, default=5000)
-    ap.add_argument('--log', default='runs/distill-screen/screen.jsonl')
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+def fresh_distill(student, teacher, a, g):
+    "Pixel L1 to the live teacher on fresh z each step (+ the adversarial term for `adv`)."
     from ganbook.data import load_mnist
     from ganbook.dcgan import Discriminator
-    from ganbook.distill import prune_generator, teacher_bank
-    from ganbook.metrics import evaluate, fid_floor
-    from ganbook.pretrained import load
-    log = Path(a.log)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    cache = log.with_name('cache.json')
-    floor = cached_json(cache, f'floor-{a.n}', lambda: fid_floor(a.n))
-    teacher = load('dcgan-mnist').eval().requires_grad_(False)
-    t_fid = cached_json(cache, f'teacher-{a.n}', lambda: evaluate(teacher, a.n, seed=0)['fid'])
-    torch.manual_seed(a.seed)
-    student = prune_generator(teacher, *a.hidden).train()
-    opt = torch.optim.Adam(student.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(student.parameters(), lr=2e-3, betas=(0.5, 0.999))   # as `distill`
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps)
-    g = torch.Generator().manual_seed(a.seed)
-    t0 = time.process_time()
-    if a.lever == 'bank':
-        from safetensors.torch import load_file, save_file
-        path = log.with_name(f'bank-{a.bank}-seed{a.seed}.safetensors')   # made once, then read
-        if not path.exists(): save_file(teacher_bank(teacher, a.bank, seed=a.seed), str(path))
-        bank = load_file(str(path))
-        t0 = time.process_time()                        # the bank is not the student's training
-        perm, pos = torch.randperm(a.bank, generator=g), 0
     if a.lever == 'adv':
         real = load_mnist()[0]
         D = Discriminator(8, 1)
         opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    for step in range(a.steps):
-        if a.lever == 'bank':
-            if pos + 64 > a.bank: perm, pos = torch.randperm(a.bank, generator=g), 0
-            idx = perm[pos:pos + 64]
-            pos += 64
-            z, target = bank['z'][idx], bank['x'][idx]
-        else:
-            z = torch.randn(64, teacher.config['nz'], generator=g)
-            with torch.no_grad(): target = teacher(z)
+    student.train()
+    for _ in range(a.steps):
+        z = torch.randn(64, teacher.config['nz'], generator=g)
+        with torch.no_grad(): target = teacher(z)
         x = student(z)
         loss = (x - target).abs().mean()
         if a.lever == 'adv':
@@ -96,6 +59,45 @@ def main():
         loss.backward()
         opt.step()
         sched.step()
+    student.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--lever', choices=('bank', 'fresh', 'adv'), default='bank')
+    ap.add_argument('--name', default=None, help='row name (default: the lever)')
+    ap.add_argument('--steps', type=int, default=4000)
+    ap.add_argument('--hidden', type=int, nargs=2, default=(32, 32), help='pruned channels')
+    ap.add_argument('--bank', type=int, default=120000)
+    ap.add_argument('--adv-weight', type=float, default=0.05)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--n', type=int, default=5000)
+    ap.add_argument('--log', default='runs/distill-screen/screen.jsonl')
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    from ganbook.distill import distill, prune_generator, teacher_bank
+    from ganbook.metrics import evaluate, fid_floor
+    from ganbook.pretrained import load
+    log = Path(a.log)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    cache = log.with_name('cache.json')
+    floor = cached_json(cache, f'floor-{a.n}', lambda: fid_floor(a.n))
+    teacher = load('dcgan-mnist').eval().requires_grad_(False)
+    t_fid = cached_json(cache, f'teacher-{a.n}', lambda: evaluate(teacher, a.n, seed=0)['fid'])
+    torch.manual_seed(a.seed)
+    student = prune_generator(teacher, *a.hidden).train()
+    g = torch.Generator().manual_seed(a.seed)
+    if a.lever == 'bank':                       # chapter 6's own `distill`, on a cached bank
+        from safetensors.torch import load_file, save_file
+        path = log.with_name(f'bank-{a.bank}-seed{a.seed}.safetensors')   # made once, then read
+        if not path.exists(): save_file(teacher_bank(teacher, a.bank, seed=a.seed), str(path))
+        bank = load_file(str(path))
+        t0 = time.process_time()                        # the bank is not the student's training
+        distill(student, bank, a.steps, seed=a.seed, log_every=a.steps)
+    else:
+        t0 = time.process_time()
+        fresh_distill(student, teacher, a, g)
     train_s = time.process_time() - t0
     student.eval()
     with torch.no_grad():
