@@ -10,10 +10,14 @@ n. Appends one JSON line to --log.
 - fresh: pixel L1 on a fresh batch of z every step, the teacher run live (eval mode);
 - adv: fresh, plus --adv-weight times the non-saturating generator loss of a small DCGAN
   discriminator of the student's own (width 8, trained on real training digits against the
-  student's samples, Adam 2e-4, β1 0.5).
+  student's samples, Adam 2e-4, β1 0.5);
+- dfeat: fresh, plus --feat-weight times the mean squared distance between the student's and the
+  teacher's images in the features of the teacher's own trained D (eval mode, frozen), read from
+  the run directory or checkpoint --teacher-run (a weights file holds G only).
 
   python tools/distill_screen.py --lever bank --steps 4000 --seed 0
   python tools/distill_screen.py --lever adv --adv-weight 0.05 --steps 4000 --seed 0
+  python tools/distill_screen.py --lever dfeat --teacher-run runs/dcgan-ship --steps 4000
 """
 import argparse, json, time
 from pathlib import Path
@@ -31,10 +35,24 @@ def cached_json(path: Path, key: str, compute) -> float:
     return known[key]
 
 
+def teacher_discriminator(run, teacher):
+    "The trained D of the teacher's run, frozen in eval mode (its G must be the shipped teacher's)."
+    from ganbook.dcgan import DCGAN
+    from ganbook.pretrained import start_from
+    c = teacher.config
+    gan = DCGAN(nz=c['nz'], width=c['width'], channels=c['channels'], codes=c.get('codes', 0))
+    if start_from(gan, run) != ['G', 'D']: raise SystemExit(f"{run} holds no matching D")
+    for p, q in zip(gan.G.state_dict().values(), teacher.state_dict().values()):
+        if not torch.equal(p.half(), q.half()):            # the shipped file is float16
+            raise SystemExit(f"{run}'s G is not the shipped teacher")
+    return gan.D.eval().requires_grad_(False)
+
+
 def fresh_distill(student, teacher, a, g):
-    "Pixel L1 to the live teacher on fresh z each step (+ the adversarial term for `adv`)."
+    "Pixel L1 to the live teacher on fresh z each step (+ the `adv` or `dfeat` term)."
     from ganbook.data import load_mnist
     from ganbook.dcgan import Discriminator
+    if a.lever == 'dfeat': D_t = teacher_discriminator(a.teacher_run, teacher)
     opt = torch.optim.Adam(student.parameters(), lr=2e-3, betas=(0.5, 0.999))   # as `distill`
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps)
     if a.lever == 'adv':
@@ -47,6 +65,9 @@ def fresh_distill(student, teacher, a, g):
         with torch.no_grad(): target = teacher(z)
         x = student(z)
         loss = (x - target).abs().mean()
+        if a.lever == 'dfeat':
+            with torch.no_grad(): f_t = D_t.features(target)
+            loss = loss + a.feat_weight * (D_t.features(x) - f_t).pow(2).mean()
         if a.lever == 'adv':
             idx = torch.randint(len(real), (64,), generator=g)
             xr = real[idx, None].float() / 127.5 - 1
@@ -64,12 +85,14 @@ def fresh_distill(student, teacher, a, g):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--lever', choices=('bank', 'fresh', 'adv'), default='bank')
+    ap.add_argument('--lever', choices=('bank', 'fresh', 'adv', 'dfeat'), default='bank')
     ap.add_argument('--name', default=None, help='row name (default: the lever)')
     ap.add_argument('--steps', type=int, default=4000)
     ap.add_argument('--hidden', type=int, nargs=2, default=(32, 32), help='pruned channels')
     ap.add_argument('--bank', type=int, default=120000)
     ap.add_argument('--adv-weight', type=float, default=0.05)
+    ap.add_argument('--feat-weight', type=float, default=1.0)
+    ap.add_argument('--teacher-run', default=None, help="dfeat: the teacher's run or checkpoint")
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--n', type=int, default=5000)
@@ -106,6 +129,7 @@ def main():
     fid = evaluate(student, a.n, seed=0)['fid']
     row = {'name': a.name or a.lever, 'lever': a.lever, 'seed': a.seed, 'steps': a.steps,
            'hidden': list(a.hidden), 'adv_weight': a.adv_weight if a.lever == 'adv' else None,
+           'feat_weight': a.feat_weight if a.lever == 'dfeat' else None,
            'fid': round(fid, 4), 'x_floor': round(fid / floor, 2),
            'x_teacher': round(fid / t_fid, 3), 'teacher_fid': round(t_fid, 4),
            'pixel_fresh_z': round(pixel, 4), 'train_cpu_s': round(train_s, 1), 'n': a.n,
