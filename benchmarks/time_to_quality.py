@@ -14,7 +14,7 @@ digits; the floor is 10,000 real training digits against the same reference.
   default precision: bf16 autocast with channels-last on a CPU with native bf16), stopped by the
   engine's own clock (`TrainConfig.time_limit`, what `ganbook train --time-limit` sets), one fit
   per budget step;
-- plain: the paper's DCGAN (`codes=0`) at the shipped dcgan-mnist's rates, 1e-3 for G and 2e-4
+- plain: the paper's DCGAN (`codes=0`) at `PLAIN_RATES`, half the default: 1e-3 for G and 2e-4
   for D (`ganbook train dcgan --codes 0 --lr 1e-3 --lr-d 2e-4`).
 Prints one JSON line with a point per budget; --record also ships it, with 100 samples of each
 model after the last budget (uint8; ganbook's in rows of one code each), as the record
@@ -83,14 +83,14 @@ def main():
     a = ap.parse_args()
     if any(b <= 0 for b in a.at): ap.error('--at budgets must be positive')
     torch.set_num_threads(a.threads)
-    from ganbook.dcgan import SHIPPED_RATES
+    from ganbook.dcgan import PLAIN_RATES
     from ganbook.metrics import fid_floor
     t0 = time.time()
     floor = fid_floor(a.n)
     budgets = sorted(a.at)
     arms = {'recipe': recipe_points(budgets, a.n, a.seed, floor),
             'ganbook': engine_points(budgets, a.n, a.seed, floor, codes=10),
-            'plain': engine_points(budgets, a.n, a.seed, floor, codes=0, **SHIPPED_RATES)}
+            'plain': engine_points(budgets, a.n, a.seed, floor, codes=0, **PLAIN_RATES)}
     points = [{'budget_s': b} for b in budgets]
     samples = {f'{name}.samples': arm[1] for name, arm in arms.items()}
     for name, (rows, _) in arms.items():

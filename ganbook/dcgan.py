@@ -16,9 +16,9 @@ from .train import (
     register, register_trainable)
 
 # %% auto #0
-__all__ = ['IMAGE_SIZES', 'SHIPPED_RATES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'code_of',
-           'Generator', 'discriminator_features', 'feature_channels', 'check_images', 'Discriminator', 'DCGAN',
-           'default_config', 'train', 'slerp', 'interpolate', 'set_code']
+__all__ = ['IMAGE_SIZES', 'PLAIN_RATES', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden', 'code_of', 'Generator',
+           'discriminator_features', 'feature_channels', 'check_images', 'Discriminator', 'DCGAN', 'default_config',
+           'train', 'slerp', 'interpolate', 'set_code']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):
@@ -180,8 +180,8 @@ class DCGAN(GAN):
         if image_size != 28: self.config['image_size'] = image_size
         if codes: self.config.update(codes=codes, lambda_code=self.lambda_code)
 
-# the learning rates dcgan-mnist was trained with; chapters 4 and 7 train with them too
-SHIPPED_RATES = dict(lr_g=1e-3, lr_d=2e-4)
+# half the default rates: a DCGAN without codes (chapters 4, 6 and 7 and their records)
+PLAIN_RATES = dict(lr_g=1e-3, lr_d=2e-4)
 
 def default_config(**overrides) -> TrainConfig:
     "`ganbook train dcgan`'s recipe: batch 64, Adam (β1 0.5) at 2e-3 for G, 4e-4 for D, EMA 0.999."

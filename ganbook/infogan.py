@@ -160,7 +160,7 @@ class InfoGAN(GAN):
 # %% ../nbs/05_infogan.ipynb #d262ad71
 def default_config(**overrides) -> TrainConfig:
     "Chapter 2's recipe at Chen et al.'s rates: Adam (β1 0.5) at 1e-3 for G, 2e-4 for D."
-    return dcgan.default_config(**{**dcgan.SHIPPED_RATES, **overrides})
+    return dcgan.default_config(**{**dcgan.PLAIN_RATES, **overrides})
 
 register_trainable('infogan', InfoGAN, default_config)
 

@@ -33,13 +33,14 @@ def test_infogan_code_accuracy_small_sample():
     assert r.accuracy >= 0.83, r
 
 def test_dcgan_and_student_fid_small_sample():
-    """Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 12.2x floor,
-    student 19.1x)."""
+    """Regression guard on 2,000 samples (the chapters' numbers use 10,000: DCGAN 2.3x floor,
+    student 2.4x, 1.07x its teacher)."""
     from ganbook.metrics import evaluate, real_images
     floor = evaluate(real_images('train', 2000, seed=1), 2000, seed=0)['fid']
     teacher = evaluate(load('dcgan-mnist'), 2000, seed=1)['fid']
     student = evaluate(load('dcgan-mnist-student'), 2000, seed=1)['fid']
-    # measured when shipped: floor 0.143, DCGAN 0.700 (4.9x), student 1.000 (7.0x; the 32x16
-    # student before it: 1.333 = 9.3x); the old DCGAN was far worse
-    assert teacher < 7 * floor, (teacher, floor)
-    assert teacher < student < 9 * floor, (teacher, student, floor)
+    # measured when shipped: floor 0.143, DCGAN 0.177 (1.23x), student 0.165 (1.15x). At n = 2,000
+    # the two are inside the metric's noise (chapter 5), so the test does not rank them; a DCGAN
+    # of 10x the floor at n = 10,000 scores about 4.5x here and fails
+    assert teacher < 2 * floor, (teacher, floor)
+    assert student < 2 * floor, (student, floor)

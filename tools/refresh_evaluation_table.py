@@ -7,6 +7,8 @@ says so. This recomputes only the named generators' rows, exactly as the chapter
 does (same `evaluate` call, same classifier, which must be the one the record names), and adds
 what it did to the record's `recomputed` list. Rerunning the whole chapter with RETRAIN = True
 would also retrain the classifier.
+Naming `dcgan-mnist` also recomputes that model's curves in the record `evaluation-fid-vs-n`
+(its n x seed grid, as the chapter's RETRAIN cell computes it); the floor's curves stay.
 Usage: python tools/refresh_evaluation_table.py infogan-mnist [...]
 """
 import os, platform, sys, time
@@ -39,6 +41,25 @@ def main(names):
         torch=torch.__version__,
         command='python tools/refresh_evaluation_table.py ' + ' '.join(names)))
     save_record('evaluation-table', rec)
+    if 'dcgan-mnist' in names: refresh_fid_vs_n(load0)
+
+def refresh_fid_vs_n(load0: str):
+    "Recompute the shipped DCGAN's FID/KID/precision/recall at every (seed, n) of the record."
+    rec, _ = load_record('evaluation-fid-vs-n')
+    if load_classifier().weights_sha256 != rec['classifier_sha256']:
+        sys.exit("the shipped classifier is not the one evaluation-fid-vs-n was computed with")
+    t0, G = time.time(), load('dcgan-mnist')
+    runs = [[evaluate(G, n, seed=s) for n in rec['ns']] for s in rec['seeds']]
+    rec['curves'][ROWS['dcgan-mnist']] = {
+        k: [[r[k] for r in run] for run in runs]
+        for k in ('fid', 'kid_mean', 'kid_std', 'precision', 'recall')}
+    rec['generator_sha256'] = sha256_file(weights_dir() / 'dcgan-mnist.safetensors')[:12]
+    rec.setdefault('recomputed', []).append(dict(
+        curves=[ROWS['dcgan-mnist']], wall_time_s=round(time.time() - t0, 1), machine=load0,
+        torch=torch.__version__, command='python tools/refresh_evaluation_table.py dcgan-mnist'))
+    print(f"{ROWS['dcgan-mnist']}: FID at n = {rec['ns'][-1]:,} over seeds "
+          f"{[round(run[-1]['fid'], 4) for run in runs]}", flush=True)
+    save_record('evaluation-fid-vs-n', rec)
 
 if __name__ == '__main__':
     main(sys.argv[1:])
