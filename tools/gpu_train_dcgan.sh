@@ -7,7 +7,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 tools/cuda_check.py 2>&1 | tee $OUT/cuda_check.log || exit 1
 EPOCHS=${EPOCHS:-40}
 # two candidates trained side by side on the one GPU; the shipped one is chosen by FID on CPU later
-timeout ${TRAIN_TIMEOUT:-330} python3 -m ganbook.cli train dcgan --epochs $EPOCHS --device cuda --out runs/dcgan-w64 --quiet > $OUT/train_w64.log 2>&1 &
+timeout ${TRAIN_TIMEOUT:-330} python3 -m ganbook.cli train dcgan --epochs $EPOCHS --width 64 --device cuda --out runs/dcgan-w64 --quiet > $OUT/train_w64.log 2>&1 &
 timeout ${TRAIN_TIMEOUT:-330} python3 -m ganbook.cli train dcgan --epochs $EPOCHS --width 96 --device cuda --out runs/dcgan-w96 --quiet > $OUT/train_w96.log 2>&1 &
 wait
 for w in w64 w96; do
