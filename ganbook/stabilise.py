@@ -173,7 +173,7 @@ def method_config(method: str, seed: int, **overrides) -> TrainConfig:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     base = dict(epochs=None, max_steps=10**6, seed=seed, device='cpu', sample_every=0,
                 checkpoint_every=10**9, log_every=25,      # a checkpoint at the end only
-                **PLAIN_RATES)                           # the rates the records ran with
+                **PLAIN_RATES)                             # the rates the records ran with
     return default_config(**{**base, **METHODS[method]['train'], **overrides})
 
 def train_method(method: str, seed: int, seconds: float, out=None, images=None,
@@ -351,7 +351,7 @@ def train_failure(name: str, steps: int | None = None, seed: int = 0, out=None, 
     steps = spec['steps'] if steps is None else steps
     base = dict(epochs=None, max_steps=steps, seed=seed, device='cpu', sample_every=0,
                 checkpoint_every=10**9, log_every=10,       # a checkpoint at the end only
-                **PLAIN_RATES)                            # the rates the record ran with
+                **PLAIN_RATES)                              # the rates the record ran with
     config = default_config(**{**base, **spec['train']})
     torch.manual_seed(seed)
     if spec.get('model') == 'ring':                         # 2-D points: chapter 1's MLP GAN
