@@ -146,7 +146,8 @@ def start_from(gan: torch.nn.Module, name_or_path) -> list[str]:
     have, want = meta.get('G'), model_spec(gan.G)
     if have != want:
         raise CheckpointError(f"{name_or_path} holds {_describe(have)}, but this run builds "
-                              f"{_describe(want)}: the width, codes, image size and channels must match")
+                              f"{_describe(want)}: the width, codes, image size and channels "
+                              "must match")
     check_shapes(gan.G, state, f"{path} (G)")
     gan.G.load_state_dict(state)
     copied = ['G']
