@@ -30,11 +30,11 @@ from .data import BatchIterator, save_grid
 __all__ = ['LOSSES', 'MODELS', 'MAX_PARAMETERS', 'FORMAT', 'CHAPTER_MODULES', 'TRAINABLE', 'GRID_SEED_OFFSET', 'RANK_SEED_STRIDE',
            'get_device', 'eval_mode', 'normal_noise', 'GANLoss', 'get_loss', 'check_regularisers', 'Sampler',
            'CheckpointError', 'register', 'model_spec', 'build_model', 'check_shapes', 'GAN', 'critic_stats',
-           'TrainConfig', 'native_bf16', 'precision_plan', 'precision_name', 'atomic_save', 'read_safetensors',
-           'Trainable', 'register_trainable', 'import_chapters', 'weights_dir', 'Callback', 'MetricsLogger',
-           'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter', 'frozen',
-           'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers',
-           'broadcast_state', 'Trainer', 'batch_spread', 'RunInUse', 'run_lock', 'remove_stale_temporaries',
+           'TrainConfig', 'native_bf16', 'precision_plan', 'precision_name', 'match_state_layout', 'atomic_save',
+           'read_safetensors', 'Trainable', 'register_trainable', 'import_chapters', 'weights_dir', 'Callback',
+           'MetricsLogger', 'SampleGrid', 'Checkpointer', 'ProgressBar', 'plot_history', 'LivePlot', 'save_scatter',
+           'frozen', 'TrainingDiverged', 'noise_seed', 'dist_info', 'average_gradients', 'broadcast_state_buffers',
+           'broadcast_state', 'adam', 'Trainer', 'batch_spread', 'RunInUse', 'run_lock', 'remove_stale_temporaries',
            'spec_mismatch', 'fit_gan']
 
 # %% ../nbs/01_train.ipynb #ba217999
@@ -380,6 +380,13 @@ def _unflatten_optimizer(prefix: str, meta: dict, tensors: dict) -> dict:
         state.setdefault(int(pid), {})[k] = v
     return {'state': state, 'param_groups': meta['param_groups']}
 
+def match_state_layout(opt: torch.optim.Optimizer):
+    "Give each state tensor its parameter's memory layout (checkpoints store them contiguous)."
+    for p, st in opt.state.items():     # fused Adam walks raw memory: layouts must agree
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
+                st[k] = torch.empty_like(p).copy_(v)
+
 # %% ../nbs/01_train.ipynb #f0f90776
 def atomic_save(tensors: dict, path, metadata: dict) -> Path:
     "Write a safetensors file through a temporary file and a rename: readers never see half a file."
@@ -618,6 +625,13 @@ def broadcast_state(module: nn.Module, src: int = 0):
     with torch.no_grad():
         for t in [*module.parameters(), *module.buffers()]: dist.broadcast(t.data, src)
 
+# %% ../nbs/01_train.ipynb #839028e0
+def adam(module: nn.Module, lr: float, betas, device: torch.device) -> torch.optim.Adam:
+    "Adam over `module`'s parameters, fused (one kernel for every tensor) on a CPU or CUDA device."
+    fused = True if device.type in ('cpu', 'cuda') else None
+    return torch.optim.Adam(module.parameters(), lr=lr, betas=tuple(betas), fused=fused)
+
+
 # %% ../nbs/01_train.ipynb #f2169631
 class Trainer:
     "Train a `GAN` on in-memory data with alternating D and G steps, logs, samples and checkpoints."
@@ -636,8 +650,8 @@ class Trainer:
         if self.world > 1: broadcast_state(self.gan)      # every rank starts from rank 0's weights
         self.G_ema = copy.deepcopy(gan.G).eval().requires_grad_(False) if cfg.ema else None
         lr_d = cfg.lr_d if cfg.lr_d is not None else cfg.lr_g
-        self.opt_g = torch.optim.Adam(gan.G.parameters(), lr=cfg.lr_g, betas=tuple(cfg.betas))
-        self.opt_d = torch.optim.Adam(gan.D.parameters(), lr=lr_d, betas=tuple(cfg.betas))
+        self.opt_g = adam(gan.G, cfg.lr_g, cfg.betas, self.device)
+        self.opt_d = adam(gan.D, lr_d, cfg.betas, self.device)
         self.data = BatchIterator(data, labels, batch_size=cfg.batch_size, device=self.device,
                                   seed=cfg.seed, channels_last=self.channels_last,
                                   rank=self.rank, world_size=self.world)
@@ -751,7 +765,8 @@ def update_ema(self: Trainer):
     "G_ema ← d·G_ema + (1 − d)·G with d = min(ema, (1+t)/(10+t)); buffers are copied."
     d = min(self.config.ema, (1 + self.step) / (10 + self.step))   # early on, follow G closely
     with torch.no_grad():
-        for pe, p in zip(self.G_ema.parameters(), self.gan.G.parameters()): pe.lerp_(p, 1 - d)
+        ema, live = list(self.G_ema.parameters()), list(self.gan.G.parameters())
+        torch._foreach_lerp_(ema, live, 1 - d)     # one call for every tensor, not one each
         for be, b in zip(self.G_ema.buffers(), self.gan.G.buffers()): be.copy_(b)
 
 @patch(as_prop=True)
@@ -968,6 +983,7 @@ def load_checkpoint(self: Trainer, path=None):
     try:
         self.opt_g.load_state_dict(_unflatten_optimizer('opt_g', meta['opt_g'], tensors))
         self.opt_d.load_state_dict(_unflatten_optimizer('opt_d', meta['opt_d'], tensors))
+        for opt in (self.opt_g, self.opt_d): match_state_layout(opt)
         counters = meta['step'], meta['epoch'], meta['batch_in_epoch']
         rng = tensors['rng.cpu']
     except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
