@@ -9,13 +9,13 @@ digits; the floor is 10,000 real training digits against the same reference.
   per-sample ToTensor/Normalize, Sigmoid + BCELoss, batch 64, Adam 2e-4 (β1 0.5):
   ganbook.bench.TutorialLoop;
 - ganbook: chapter 2's defaults, i.e. `ganbook train dcgan`
-  (`ganbook.dcgan.train(default_config())`: width 32, 10 codes read back by D's Q head, a D that
-  mirrors G, Adam 2e-3 for G and 4e-4 for D, in-memory batches, EMA of G, and the engine's
-  default precision: bf16 autocast with channels-last on a CPU with native bf16), stopped by the
-  engine's own clock (`TrainConfig.time_limit`, what `ganbook train --time-limit` sets), one fit
-  per budget step;
-- plain: the paper's DCGAN (`codes=0`) at `PLAIN_RATES`, half the default: 1e-3 for G and 2e-4
-  for D (`ganbook train dcgan --codes 0 --lr 1e-3 --lr-d 2e-4`).
+  (`ganbook.dcgan.train(default_config())`: width 32, 10 codes read back by D's Q head with their
+  loss weighted 0.3, a D that mirrors G, Adam 4e-3 for G and 8e-4 for D (fused), in-memory
+  batches, EMA of G, and the engine's default precision: bf16 autocast with channels-last on a
+  CPU with native bf16), stopped by the engine's own clock (`TrainConfig.time_limit`, what
+  `ganbook train --time-limit` sets), one fit per budget step;
+- plain: the paper's DCGAN (`codes=0`) at `PLAIN_RATES`, a quarter of the default: 1e-3 for G and
+  2e-4 for D (`ganbook train dcgan --codes 0 --lr 1e-3 --lr-d 2e-4`).
 Prints one JSON line with a point per budget; --record also ships it, with 100 samples of each
 model after the last budget (uint8; ganbook's in rows of one code each), as the record
 `time-to-quality`, which chapter 2 plots. Run it on a quiet machine: budgets are wall-clock.
@@ -83,7 +83,7 @@ def main():
     a = ap.parse_args()
     if any(b <= 0 for b in a.at): ap.error('--at budgets must be positive')
     torch.set_num_threads(a.threads)
-    from ganbook.dcgan import PLAIN_RATES
+    from ganbook.dcgan import CODE_DEFAULTS, PLAIN_RATES, default_config
     from ganbook.metrics import fid_floor
     t0 = time.time()
     floor = fid_floor(a.n)
@@ -97,7 +97,9 @@ def main():
         for p, row in zip(points, rows):
             p.update({f'{name}_{k}': v for k, v in row.items()})
     out = {'floor_fid': round(floor, 4), 'points': points, 'n': a.n, 'threads': a.threads,
-           'seed': a.seed, 'ganbook_path': default_path(), 'cpu': cpu_features()}
+           'seed': a.seed, 'ganbook_path': default_path(), 'cpu': cpu_features(),
+           'ganbook_recipe': {'lr_g': default_config().lr_g, 'lr_d': default_config().lr_d,
+                              **CODE_DEFAULTS}}
     print(json.dumps(out))
     if a.record:
         from ganbook.pretrained import save_record

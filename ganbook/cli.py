@@ -128,7 +128,7 @@ LIMITS = {   # every numeric option of every subcommand, by its argparse name
     'checkpoint_every': Limit(1, 10 ** 9), 'n': Limit(1, 100_000), 'nrow': Limit(1, 1_000),
     'steps': Limit(1, 10 ** 8), 'rounds': Limit(1, 1_000), 'threads': Limit(1, 1_024),
     'bank': Limit(1, 10 ** 7), 'channels': Limit(1, 4_096), 'r1': Limit(0, 10 ** 6),
-    'n_critic': Limit(1, 100), 'codes': Limit(0, 100),
+    'n_critic': Limit(1, 100), 'codes': Limit(0, 100), 'lambda_code': Limit(0, 100),
 }
 
 def check_number(name: str, value):
@@ -196,9 +196,9 @@ def check_config(config: TrainConfig):
         if value is not None: check_number(name, value)
 
 def _model_options(a) -> dict:
-    "The GAN options given: --width, --loss, --spectral-norm, --codes."
+    "The GAN options given: --width, --loss, --spectral-norm, --codes, --lambda-code."
     return _given(width=a.width, loss=a.loss, spectral_norm=a.spectral_norm or None,
-                  codes=a.codes)
+                  codes=a.codes, lambda_code=a.lambda_code)
 
 def check_regularisation(a, entry, config: TrainConfig):
     "A CLIError for a loss, SN and R1 that do not go together, or an option the model lacks."
@@ -209,6 +209,11 @@ def check_regularisation(a, entry, config: TrainConfig):
         raise CLIError(f"{a.model} has no --codes option")
     if a.codes == 1:
         raise CLIError("--codes must be 0 (none) or from 2 to 100, got 1")
+    if a.lambda_code is not None:
+        if 'lambda_code' not in params:
+            raise CLIError(f"{a.model} has no --lambda-code option")
+        check_number('lambda_code', a.lambda_code)
+        if a.codes == 0: raise CLIError("--lambda-code weighs the codes' loss: --codes 0 has none")
     loss = a.loss or params['loss'].default
     try: check_regularisers(loss, bool(a.spectral_norm), config.r1)
     except ValueError as e: raise CLIError(f"--loss {loss}: {e}") from None
@@ -522,8 +527,9 @@ def add_train_parser(sub):
         "hold another run (--force replaces it). --resume continues the run in --out with the\n"
         "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
         "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --codes,\n"
-        "--r1, --n-critic, --seed and --batch-size may only repeat the run's. Numbers outside the\n"
-        "range shown are refused. Chapter 7 explains the losses and regularisers.\n\n"
+        "--lambda-code, --r1, --n-critic, --seed and --batch-size may only repeat the run's.\n"
+        "Numbers outside the range shown are refused. Chapter 7 explains the losses and\n"
+        "regularisers.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
         "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume\n"
         "  ganbook train dcgan --data faces/ --image-size 64 --channels 3 --device cuda\n"
@@ -552,6 +558,8 @@ def add_train_parser(sub):
     t.add_argument('--n-critic', type=int, metavar='K', help='D steps per G step')
     t.add_argument('--codes', type=int, metavar='K', help="dcgan: a K-way code in z that D must "
                    "read back (default 10 for a new run, 0: none; chapter 2)")
+    t.add_argument('--lambda-code', type=float, metavar='LAMBDA', help="dcgan: weight of the "
+                   "codes' loss (default: the chapter's for a new run; chapter 2)")
     t.add_argument('--seed', type=int)
     t.add_argument('--data', metavar='DIR', help='train dcgan on this folder of PNG/JPEG images '
                    '(searched recursively) instead of MNIST; on --resume: the run\'s folder')

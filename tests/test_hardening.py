@@ -377,10 +377,11 @@ def test_lr_help_is_true(capsys):
     assert "learning rate of D (default: the chapter's, or --lr if it has none" in text
     opts = dict(epochs=None, max_steps=5, time_limit=None, batch_size=None, lr=1e-4, lr_d=None,
                 ema=None, seed=None, checkpoint_every=None, width=8, loss=None, device='cpu',
-                spectral_norm=None, r1=None, n_critic=None, model='dcgan', init=None, codes=None)
+                spectral_norm=None, r1=None, n_critic=None, model='dcgan', init=None, codes=None,
+                lambda_code=None)
     dcgan, _ = new_run(SimpleNamespace(**opts), trainable('dcgan'))
     vanilla, _ = new_run(SimpleNamespace(**opts), trainable('vanilla'))
-    assert (dcgan.lr_g, dcgan.lr_d) == (1e-4, 4e-4)        # dcgan has its own D rate
+    assert (dcgan.lr_g, dcgan.lr_d) == (1e-4, 8e-4)        # dcgan has its own D rate
     assert (vanilla.lr_g, vanilla.lr_d) == (1e-4, None)    # None: D follows --lr
 
 # ---- item 13: files, disks and data: one line each ------------------------------------------
