@@ -34,11 +34,11 @@ __all__ = ['WRITE_ERRORS', 'LIMITS', 'CONFIG_OPTIONS', 'RUN_FILES', 'CLIError', 
            'init_distributed', 'exit_worker', 'trainable', 'check_config', 'check_regularisation', 'init_width',
            'init_codes', 'new_run', 'read_run', 'check_same_model', 'resumed_run', 'holds_run', 'clear_run',
            'make_room', 'locked_run', 'write_json', 'prior_segments', 'RunRecord', 'failure_line', 'train_run',
-           'recorded_data', 'training_data', 'cmd_train', 'add_train_parser', 'load_generator', 'check_image_path',
-           'cmd_sample', 'read_rows', 'export_path', 'export_record', 'cmd_export', 'add_sample_parser',
-           'add_export_parser', 'eval_reference', 'cmd_eval', 'add_eval_parser', 'student_shape', 'make_student',
-           'cmd_distill', 'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose', 'add_diagnose_parser',
-           'build_parser', 'document_limits', 'error_line', 'main']
+           'recorded_data', 'training_data', 'cmd_train', 'add_model_options', 'add_train_parser', 'load_generator',
+           'check_image_path', 'cmd_sample', 'read_rows', 'export_path', 'export_record', 'cmd_export',
+           'add_sample_parser', 'add_export_parser', 'eval_reference', 'cmd_eval', 'add_eval_parser', 'student_shape',
+           'make_student', 'cmd_distill', 'add_distill_parser', 'cmd_bench', 'add_bench_parser', 'cmd_diagnose',
+           'add_diagnose_parser', 'build_parser', 'document_limits', 'error_line', 'main']
 
 # %% ../nbs/10_cli.ipynb #e7a612dd
 class CLIError(Exception):
@@ -516,6 +516,24 @@ def cmd_train(a) -> int:
           f"  metrics: {out / 'metrics.jsonl'}\n  checkpoint: {out / 'checkpoint.safetensors'}")
     return exit_worker(0) if world > 1 else 0
 
+# %% ../nbs/10_cli.ipynb #c10a0a01
+def add_model_options(t):
+    "`train`'s options that shape the GAN and its losses."
+    t.add_argument('--width', type=int,
+                   help="the GAN's size (default: the chapter's; on --resume: the run's)")
+    t.add_argument('--loss', choices=list(LOSSES), help="GAN objective (default: the chapter's); "
+                   "wasserstein needs --spectral-norm, wgan-gp and wgan-clip bring their own "
+                   "constraint")
+    t.add_argument('--spectral-norm', action='store_true', default=None,
+                   help="spectrally normalise D's layers (and drop its BatchNorm)")
+    t.add_argument('--r1', type=float, metavar='GAMMA',
+                   help='weight of the R1 penalty on real data (0: off)')
+    t.add_argument('--n-critic', type=int, metavar='K', help='D steps per G step')
+    t.add_argument('--codes', type=int, metavar='K', help="dcgan: a K-way code in z that D must "
+                   "read back (default 10 for a new run, 0: none; chapter 2)")
+    t.add_argument('--lambda-code', type=float, metavar='LAMBDA', help="dcgan: weight of the "
+                   "codes' loss (default: the chapter's for a new run; chapter 2)")
+
 # %% ../nbs/10_cli.ipynb #c10a0008
 def add_train_parser(sub):
     "The `train` subcommand and its options."
@@ -523,13 +541,12 @@ def add_train_parser(sub):
         "Train a chapter's GAN on MNIST, or dcgan on a folder of your own images (--data DIR),\n"
         "from scratch or from trained weights (--init: fine-tuning). Writes checkpoints, sample\n"
         "grids, metrics.jsonl, the config and run.json (every invocation that trained the run)\n"
-        "to --out, which must not\n"
-        "hold another run (--force replaces it). --resume continues the run in --out with the\n"
-        "model and settings of its checkpoint; --epochs, --max-steps, --time-limit, --lr, --lr-d,\n"
-        "--ema and --checkpoint-every may change; --width, --loss, --spectral-norm, --codes,\n"
-        "--lambda-code, --r1, --n-critic, --seed and --batch-size may only repeat the run's.\n"
-        "Numbers outside the range shown are refused. Chapter 7 explains the losses and\n"
-        "regularisers.\n\n"
+        "to --out, which must not hold another run (--force replaces it). --resume continues the\n"
+        "run in --out with the model and settings of its checkpoint; --epochs, --max-steps,\n"
+        "--time-limit, --lr, --lr-d, --ema and --checkpoint-every may change; --width, --loss,\n"
+        "--spectral-norm, --codes, --lambda-code, --r1, --n-critic, --seed and --batch-size may\n"
+        "only repeat the run's. Numbers outside the range shown are refused. Chapter 7 explains\n"
+        "the losses and regularisers.\n\n"
         "example:\n  ganbook train dcgan --epochs 3 --out runs/quickstart\n"
         "  ganbook train dcgan --epochs 5 --out runs/quickstart --resume\n"
         "  ganbook train dcgan --data faces/ --image-size 64 --channels 3 --device cuda\n"
@@ -546,20 +563,7 @@ def add_train_parser(sub):
     t.add_argument('--lr-d', type=float,
                    help="learning rate of D (default: the chapter's, or --lr if it has none)")
     t.add_argument('--ema', type=float, help='EMA decay of G (0: off)')
-    t.add_argument('--width', type=int,
-                   help="the GAN's size (default: the chapter's; on --resume: the run's)")
-    t.add_argument('--loss', choices=list(LOSSES), help="GAN objective (default: the chapter's); "
-                   "wasserstein needs --spectral-norm, wgan-gp and wgan-clip bring their own "
-                   "constraint")
-    t.add_argument('--spectral-norm', action='store_true', default=None,
-                   help="spectrally normalise D's layers (and drop its BatchNorm)")
-    t.add_argument('--r1', type=float, metavar='GAMMA',
-                   help='weight of the R1 penalty on real data (0: off)')
-    t.add_argument('--n-critic', type=int, metavar='K', help='D steps per G step')
-    t.add_argument('--codes', type=int, metavar='K', help="dcgan: a K-way code in z that D must "
-                   "read back (default 10 for a new run, 0: none; chapter 2)")
-    t.add_argument('--lambda-code', type=float, metavar='LAMBDA', help="dcgan: weight of the "
-                   "codes' loss (default: the chapter's for a new run; chapter 2)")
+    add_model_options(t)
     t.add_argument('--seed', type=int)
     t.add_argument('--data', metavar='DIR', help='train dcgan on this folder of PNG/JPEG images '
                    '(searched recursively) instead of MNIST; on --resume: the run\'s folder')

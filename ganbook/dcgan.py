@@ -199,7 +199,8 @@ def train(config: TrainConfig | None = None, out=None, nz: int = 100, width: int
     "Train a DCGAN on MNIST (or on uint8 `images` [N, C, S, S]); returns the finished `Trainer`."
     data = load_mnist(train=True)[0] if images is None else images
     shape = dict(channels=data.shape[1], image_size=data.shape[-1]) if data.ndim == 4 else {}
-    def make_gan(): return DCGAN(nz, width, loss=loss, codes=codes, lambda_code=lambda_code, **shape)
+    def make_gan():
+        return DCGAN(nz, width, loss=loss, codes=codes, lambda_code=lambda_code, **shape)
     return fit_gan(make_gan, data, config=config or default_config(), out=out, resume=resume,
                    **trainer_kw)
 
