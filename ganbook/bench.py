@@ -11,9 +11,18 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SAME_MATHS', 'TutorialLoop', 'EngineLoop', 'samples_per_second', 'cpu_features', 'default_path', 'throughput']
+__all__ = ['SAME_MATHS', 'torch_layers', 'TutorialLoop', 'EngineLoop', 'samples_per_second', 'cpu_features', 'default_path',
+           'throughput']
 
 # %% ../nbs/11_bench.ipynb #b0a1c2e4
+def torch_layers(module: nn.Module) -> nn.Module:
+    "`module` with chapter 2's whole-map layers made torch's convolutions again (in place)."
+    from ganbook.dcgan import WholeMapConv2d, WholeMapConvTranspose2d
+    plain = {WholeMapConv2d: nn.Conv2d, WholeMapConvTranspose2d: nn.ConvTranspose2d}
+    for m in module.modules():
+        if type(m) in plain: m.__class__ = plain[type(m)]   # same weights, torch's forward
+    return module
+
 class TutorialLoop:
     "The loop many tutorials teach: a DataLoader with per-sample transforms, Sigmoid + BCELoss."
     def __init__(self, batch_size: int = 64, root=None, seed: int = 0, n_images: int | None = None):
@@ -22,8 +31,8 @@ class TutorialLoop:
         from ganbook.dcgan import Discriminator, Generator
         load_mnist()                                # makes sure the raw files are extracted
         torch.manual_seed(seed)
-        self.G = Generator()
-        self.D = nn.Sequential(Discriminator(), nn.Sigmoid())
+        self.G = torch_layers(Generator())
+        self.D = nn.Sequential(torch_layers(Discriminator()), nn.Sigmoid())
         tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
         ds = datasets.MNIST(str(root or mnist_root()), train=True, download=False, transform=tf)
         if n_images is not None: ds = torch.utils.data.Subset(ds, range(n_images))

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import load_mnist
-from .dcgan import check_images, dcgan_init, discriminator_features, generator_stack
+from .dcgan import (WholeMapConv2d, check_images, dcgan_init, discriminator_features,
+                           generator_stack)
 from .train import (GAN, Sampler, TrainConfig, Trainer, eval_mode, fit_gan, normal_noise,
                            register, register_trainable)
 
@@ -92,9 +93,9 @@ class Discriminator(nn.Module):
         extra = num_classes if conditioning == 'concat' else 0     # the label maps
         self.features = discriminator_features(channels + extra, w)  # [n, 2w, 7, 7]
         if conditioning == 'concat':
-            self.head = nn.Conv2d(2 * w, 1, 7, 1, 0)
+            self.head = WholeMapConv2d(2 * w, 1, 7)
         else:
-            self.phi = nn.Sequential(nn.Conv2d(2 * w, 4 * w, 7, 1, 0), nn.LeakyReLU(0.2, True))
+            self.phi = nn.Sequential(WholeMapConv2d(2 * w, 4 * w, 7), nn.LeakyReLU(0.2, True))
             self.psi = nn.Linear(4 * w, 1)                  # ψ(φ(x)): is it a real digit?
             self.embed = nn.Embedding(num_classes, 4 * w)   # e_y: e_y·φ(x), is it a y?
         dcgan_init(self)

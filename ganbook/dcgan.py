@@ -16,9 +16,10 @@ from .train import (
     register, register_trainable)
 
 # %% auto #0
-__all__ = ['IMAGE_SIZES', 'PLAIN_RATES', 'CODE_DEFAULTS', 'dcgan_init', 'stage_sizes', 'generator_stack', 'default_hidden',
-           'code_of', 'Generator', 'discriminator_features', 'feature_channels', 'check_images', 'Discriminator',
-           'DCGAN', 'default_config', 'train', 'slerp', 'interpolate', 'set_code']
+__all__ = ['IMAGE_SIZES', 'PLAIN_RATES', 'CODE_DEFAULTS', 'dcgan_init', 'memory_order', 'WholeMapConvTranspose2d',
+           'WholeMapConv2d', 'stage_sizes', 'generator_stack', 'default_hidden', 'code_of', 'Generator',
+           'discriminator_features', 'feature_channels', 'check_images', 'Discriminator', 'DCGAN', 'default_config',
+           'train', 'slerp', 'interpolate', 'set_code']
 
 # %% ../nbs/03_dcgan.ipynb #11049ca4
 def dcgan_init(module: nn.Module):
@@ -31,6 +32,41 @@ def dcgan_init(module: nn.Module):
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+# %% ../nbs/03_dcgan.ipynb #a3f0c102
+def memory_order(t: torch.Tensor) -> tuple:
+    "The dims of a 4-d `t` in memory order: (0, 2, 3, 1) when channels-last, else (0, 1, 2, 3)."
+    channels_last = t.is_contiguous(memory_format=torch.channels_last) and not t.is_contiguous()
+    return (0, 2, 3, 1) if channels_last else (0, 1, 2, 3)
+
+class WholeMapConvTranspose2d(nn.ConvTranspose2d):
+    "A transposed convolution from a 1×1 input to a `size`×`size` map, computed as one product."
+    def __init__(self, in_channels: int, out_channels: int, size: int, bias: bool = True):
+        super().__init__(in_channels, out_channels, size, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "[n, in, 1, 1] → [n, out, size, size] (any other input: torch's transposed convolution)."
+        if x.shape[-2:] != (1, 1): return super().forward(x)
+        w = self.weight                                     # [in, out, size, size]
+        order = memory_order(w)             # the output comes out in the weight's layout
+        y = x.flatten(1) @ w.permute(order).flatten(1)
+        y = y.view(-1, *(w.shape[d] for d in order[1:]))
+        y = y.permute(*(order.index(d) for d in range(4)))  # back to [n, out, size, size]
+        return y if self.bias is None else y + self.bias.to(y.dtype)[:, None, None]
+
+class WholeMapConv2d(nn.Conv2d):
+    "A convolution whose `size`×`size` kernel covers its whole input: one position, one product."
+    def __init__(self, in_channels: int, out_channels: int, size: int, bias: bool = True):
+        super().__init__(in_channels, out_channels, size, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "[n, in, size, size] → [n, out, 1, 1] (any other input: torch's convolution)."
+        if x.shape[-2:] != self.weight.shape[-2:]: return super().forward(x)
+        order = memory_order(x)             # read x and the weight in x's memory order
+        flat = x.permute(order).flatten(1)
+        y = F.linear(flat, self.weight.permute(order).flatten(1), self.bias)
+        return y[:, :, None, None]
+
 
 # %% ../nbs/03_dcgan.ipynb #af0f8185
 # the image sides the DCGAN construction supports
@@ -51,7 +87,7 @@ def generator_stack(n_in: int, hidden: tuple, channels: int,
     if len(hidden) != len(sizes):
         maps = ', '.join(f'{s}×{s}' for s in sizes)
         raise ValueError(f"hidden must be {len(sizes)} channel counts ({maps}), got {hidden}")
-    layers = [nn.ConvTranspose2d(n_in, hidden[0], sizes[0], 1, 0, bias=False)]  # 1×1 → 7×7
+    layers = [WholeMapConvTranspose2d(n_in, hidden[0], sizes[0], bias=False)]  # 1×1 → 7×7
     layers += [nn.BatchNorm2d(hidden[0]), nn.ReLU(True)]
     for c_in, c_out in zip(hidden, hidden[1:]):                # 7×7 → 14×14 (doubling)
         layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
@@ -136,12 +172,12 @@ class Discriminator(nn.Module):
         c, side = feature_channels(width, image_size), stage_sizes(image_size)[0]
         if hidden:      # mirror G: a 7×7 convolution to `hidden` features, a 1×1 one to the logit
             self.head = nn.Sequential(
-                nn.Conv2d(c, hidden, side, 1, 0, bias=False),
+                WholeMapConv2d(c, hidden, side, bias=False),
                 nn.BatchNorm2d(hidden),
                 nn.LeakyReLU(0.2, True),
-                nn.Conv2d(hidden, 1, 1))
+                WholeMapConv2d(hidden, 1, 1))
         else:           # hidden=0: one 7×7 convolution from the 7×7 map to the logit
-            self.head = nn.Conv2d(c, 1, side, 1, 0)
+            self.head = WholeMapConv2d(c, 1, side)
         if codes:       # Q: a second head on the hidden features guesses G's code
             if not hidden: raise ValueError("a discriminator with codes needs hidden > 0")
             self.config['codes'] = codes

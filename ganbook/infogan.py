@@ -16,7 +16,8 @@ from torch import nn
 from .cgan import check_labels
 from .data import load_mnist
 from . import dcgan
-from .dcgan import check_images, dcgan_init, discriminator_features, generator_stack
+from .dcgan import (WholeMapConv2d, check_images, dcgan_init, discriminator_features,
+                           generator_stack)
 from .train import (GAN, Sampler, TrainConfig, Trainer, _split, build_model, critic_stats,
                            eval_mode, fit_gan, normal_noise, read_safetensors, register,
                            register_trainable)
@@ -90,7 +91,7 @@ class Discriminator(nn.Module):
         w = width
         self.body = nn.Sequential(
             *discriminator_features(channels, w),                  # [n, 2w, 7, 7]
-            nn.Conv2d(2 * w, 4 * w, 7, 1, 0, bias=False),           # 7×7 → 1×1
+            WholeMapConv2d(2 * w, 4 * w, 7, bias=False),            # 7×7 → 1×1
             nn.BatchNorm2d(4 * w),
             nn.LeakyReLU(0.2, True),
             nn.Flatten())                                           # h(x): [n, 4w]

@@ -51,6 +51,10 @@ ARMS = {
     'lr6x-lam03': (rates(6), dict(lambda_code=0.3)),
     'w16': ({}, dict(width=16)),        # the default at other widths
     'w24': ({}, dict(width=24)),
+    'default-b32': (dict(batch_size=32), {}),     # the default at other batch sizes
+    'default-b48': (dict(batch_size=48), {}),
+    'default-b32-lr3x': (dict(rates(3), batch_size=32), {}),
+    'default-b32-w24': (dict(batch_size=32), dict(width=24)),
 }
 
 
